@@ -1,0 +1,118 @@
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { createCache } from './cache/cache.ts';
+import type { Config } from './config.ts';
+import { errorHandler, notFound } from './http/errors.ts';
+import { identity } from './http/identity.ts';
+import { httpLogger } from './logging/http-logger.ts';
+import type { Metrics } from './metrics/metrics.ts';
+import { httpMetrics } from './metrics/middleware.ts';
+import { simulatedProfileLookup, type ProfileLookup } from './profile/lookup.ts';
+import { profileRoutes } from './profile/routes.ts';
+import { createRateLimiter } from './rate-limit/limiter.ts';
+import { clientAddress, rateLimit } from './rate-limit/middleware.ts';
+import { requireSession } from './sessions/middleware.ts';
+import { authRoutes } from './sessions/routes.ts';
+import { createSessionStore } from './sessions/store.ts';
+import { createUserStore } from './users/store.ts';
+import { workRoutes } from './work/routes.ts';
+
+export type AppConfig = Pick<
+  Config,
+  | 'TRUST_PROXY'
+  | 'SESSION_TTL_SECONDS'
+  | 'COOKIE_SECURE'
+  | 'CACHE_TTL_SECONDS'
+  | 'PROFILE_LOOKUP_MS'
+  | 'RATE_LIMIT_MAX'
+  | 'RATE_LIMIT_WINDOW_SECONDS'
+  | 'LOGIN_RATE_LIMIT_MAX'
+  | 'LOGIN_RATE_LIMIT_WINDOW_SECONDS'
+  | 'PASSWORD_SCRYPT_COST'
+  | 'WORK_MAX_MS'
+  | 'ALLOW_REGISTRATION'
+>;
+
+export interface AppDeps {
+  config: AppConfig;
+  redis: Redis;
+  logger: Logger;
+  metrics: Metrics;
+  /** Sent as X-Served-By: the pod name in Kubernetes. */
+  servedBy: string;
+  /** The expensive lookup; defaults to the simulated one with PROFILE_LOOKUP_MS latency. */
+  profileLookup?: ProfileLookup;
+}
+
+/** Builds the HTTP API from its dependencies; it opens no sockets and installs no signal handlers. */
+export function createApp({ config, redis, logger, metrics, servedBy, profileLookup }: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  // Our ETags come from the cache entry; Express's default would hash every body again.
+  app.set('etag', false);
+  app.set('trust proxy', config.TRUST_PROXY);
+
+  const sessions = createSessionStore(redis, config.SESSION_TTL_SECONDS);
+  const users = createUserStore(redis, config.PASSWORD_SCRYPT_COST);
+  const apiLimiter = createRateLimiter(redis, 'api', config.RATE_LIMIT_MAX, config.RATE_LIMIT_WINDOW_SECONDS);
+  const loginLimiter = createRateLimiter(redis, 'login', config.LOGIN_RATE_LIMIT_MAX, config.LOGIN_RATE_LIMIT_WINDOW_SECONDS);
+  const cache = createCache(
+    redis,
+    { ttlSeconds: config.CACHE_TTL_SECONDS, lockMs: Math.max(1000, config.PROFILE_LOOKUP_MS * 5), pollMs: 20 },
+    {
+      hit: () => metrics.cacheHits.inc(),
+      miss: () => metrics.cacheMisses.inc(),
+      error: (operation, error) => {
+        metrics.redisErrors.inc({ operation });
+        logger.warn({ err: error, operation }, 'cache degraded to direct lookup');
+      },
+    },
+  );
+  const lookup = profileLookup ?? simulatedProfileLookup(config.PROFILE_LOOKUP_MS);
+  const countedLookup: ProfileLookup = (username) => {
+    metrics.profileLookups.inc();
+    return lookup(username);
+  };
+
+  const apiLimit = rateLimit({
+    limiter: apiLimiter,
+    keyOf: clientAddress,
+    onLimited: (limiter) => metrics.rateLimited.inc({ limiter }),
+  });
+  const auth = requireSession(sessions, (reason) => metrics.sessionsRejected.inc({ reason }));
+
+  app.use(identity(servedBy));
+  app.use(httpLogger(logger));
+  app.use(httpMetrics(metrics.httpDuration));
+  app.use(
+    helmet({
+      // A JSON API serves no documents: forbid everything a browser could load or frame.
+      contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+    }),
+  );
+
+  app.use(
+    authRoutes({
+      users,
+      sessions,
+      loginLimiter,
+      allowRegistration: config.ALLOW_REGISTRATION,
+      sessionTtlSeconds: config.SESSION_TTL_SECONDS,
+      cookieSecure: config.COOKIE_SECURE,
+      guards: [apiLimit],
+      events: {
+        sessionCreated: () => metrics.sessionsCreated.inc(),
+        sessionRejected: (reason) => metrics.sessionsRejected.inc({ reason }),
+        rateLimited: (limiter) => metrics.rateLimited.inc({ limiter }),
+      },
+    }),
+  );
+  app.use(profileRoutes({ cache, lookup: countedLookup, guards: [apiLimit, auth] }));
+  app.use(workRoutes({ maxMs: config.WORK_MAX_MS, guards: [apiLimit, auth] }));
+
+  app.use(notFound);
+  app.use(errorHandler({ logger, onRedisError: (operation) => metrics.redisErrors.inc({ operation }) }));
+  return app;
+}

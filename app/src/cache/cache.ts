@@ -1,0 +1,132 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Redis } from 'ioredis';
+
+export interface CacheEntry<T> {
+  value: T;
+  hit: boolean;
+}
+
+export interface CacheEvents {
+  hit(): void;
+  miss(): void;
+  /** A Redis failure the cache absorbed by falling back to the loader. */
+  error(operation: string, error: unknown): void;
+}
+
+export interface CacheOptions {
+  ttlSeconds: number;
+  /** How long one replica may hold the fill lock before others give up waiting and load themselves. */
+  lockMs: number;
+  /** How often a waiting replica checks whether the holder has filled the entry. */
+  pollMs: number;
+}
+
+/** Deletes the lock only if this caller still owns it: a lock that expired may belong to another replica now. */
+const UNLOCK = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+`;
+
+interface LockingRedis extends Redis {
+  xwingUnlock(key: string, owner: string): Promise<number>;
+}
+
+export interface Cache {
+  getOrLoad<T>(key: string, load: () => Promise<T>): Promise<CacheEntry<T>>;
+}
+
+/**
+ * Cache-aside with single-flight at two levels: one loader per key per process (a shared promise)
+ * and one per key across the fleet (a Redis lock that other replicas wait on). Keys always embed
+ * the owner, and a Redis failure falls back to the caller's own loader, so an outage can cost
+ * time but never serve one user another's data.
+ */
+export function createCache(redis: Redis, options: CacheOptions, events: CacheEvents): Cache {
+  const locking = redis as LockingRedis;
+  if (typeof locking.xwingUnlock !== 'function') redis.defineCommand('xwingUnlock', { numberOfKeys: 1, lua: UNLOCK });
+  const inFlight = new Map<string, Promise<CacheEntry<unknown>>>();
+
+  async function read<T>(key: string): Promise<T | null> {
+    try {
+      const raw = await redis.get(`cache:${key}`);
+      return raw === null ? null : (JSON.parse(raw) as T);
+    } catch (error) {
+      events.error('cache.get', error);
+      throw error;
+    }
+  }
+
+  async function write(key: string, value: unknown): Promise<void> {
+    try {
+      // With `noeviction` a full Redis refuses writes; a missed cache fill must stay harmless.
+      await redis.set(`cache:${key}`, JSON.stringify(value), 'EX', options.ttlSeconds);
+    } catch (error) {
+      events.error('cache.set', error);
+    }
+  }
+
+  async function release(lockKey: string, owner: string): Promise<void> {
+    try {
+      await locking.xwingUnlock(lockKey, owner);
+    } catch (error) {
+      events.error('cache.unlock', error);
+    }
+  }
+
+  async function fill<T>(key: string, load: () => Promise<T>): Promise<CacheEntry<T>> {
+    let cached: T | null;
+    try {
+      cached = await read<T>(key);
+    } catch {
+      return { value: await load(), hit: false };
+    }
+    if (cached !== null) {
+      events.hit();
+      return { value: cached, hit: true };
+    }
+    events.miss();
+    const lockKey = `lock:${key}`;
+    const owner = randomUUID();
+    let acquired: boolean;
+    try {
+      acquired = (await redis.set(lockKey, owner, 'PX', options.lockMs, 'NX')) === 'OK';
+    } catch (error) {
+      events.error('cache.lock', error);
+      return { value: await load(), hit: false };
+    }
+    if (acquired) {
+      try {
+        const value = await load();
+        await write(key, value);
+        return { value, hit: false };
+      } finally {
+        await release(lockKey, owner);
+      }
+    }
+    const deadline = Date.now() + options.lockMs;
+    while (Date.now() < deadline) {
+      await sleep(options.pollMs);
+      try {
+        const filled = await read<T>(key);
+        if (filled !== null) return { value: filled, hit: false };
+      } catch {
+        break;
+      }
+    }
+    // The holder died or is too slow: serve this request from our own lookup.
+    return { value: await load(), hit: false };
+  }
+
+  return {
+    getOrLoad<T>(key: string, load: () => Promise<T>) {
+      const pending = inFlight.get(key);
+      if (pending) return pending as Promise<CacheEntry<T>>;
+      const started = fill(key, load).finally(() => inFlight.delete(key));
+      inFlight.set(key, started);
+      return started;
+    },
+  };
+}

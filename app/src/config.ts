@@ -1,0 +1,111 @@
+import { isIP } from 'node:net';
+import { z } from 'zod';
+
+const integer = (fallback: number, min: number, max: number) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
+
+const booleanFlag = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'])
+    .default(fallback ? 'true' : 'false')
+    .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+/**
+ * Express accepts `true` for "trust proxy", which lets any client forge X-Forwarded-For and so
+ * dodge per-client rate limits; we only accept a hop count or an explicit list of addresses,
+ * subnets or Express's named ranges.
+ */
+const NAMED_PROXY_RANGES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+const trustProxy = z
+  .string()
+  .default('false')
+  .transform((value, ctx): false | number | string[] => {
+    const trimmed = value.trim();
+    if (trimmed === 'false' || trimmed === '') return false;
+    if (/^\d+$/.test(trimmed)) return Number(trimmed);
+    const entries = trimmed.split(',').map((entry) => entry.trim());
+    for (const entry of entries) {
+      const [address, prefix] = entry.split('/');
+      const validPrefix = prefix === undefined || /^\d{1,3}$/.test(prefix);
+      if (!NAMED_PROXY_RANGES.has(entry) && !(address && isIP(address) && validPrefix)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `"${entry}" is not a hop count, an IP address, a CIDR or one of ${[...NAMED_PROXY_RANGES].join(', ')} ("true" is refused on purpose)`,
+        });
+        return z.NEVER;
+      }
+    }
+    return entries;
+  });
+
+const redisUrl = z
+  .string()
+  .default('redis://127.0.0.1:6379')
+  .refine((value) => /^rediss?:\/\//.test(value) && URL.canParse(value), 'must be a redis:// or rediss:// URL');
+
+export const configSchema = z.object({
+  NODE_ENV: z.enum(['production', 'development', 'test']).default('production'),
+  PORT: integer(8080, 0, 65535),
+  METRICS_PORT: integer(9464, 0, 65535),
+  REDIS_URL: redisUrl,
+  REDIS_PASSWORD: z.string().optional(),
+  REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]{0,64}$/).default('xwing:'),
+  REDIS_COMMAND_TIMEOUT_MS: integer(1000, 10, 60_000),
+  REDIS_CONNECT_TIMEOUT_MS: integer(2000, 10, 60_000),
+  SESSION_TTL_SECONDS: integer(3600, 10, 30 * 24 * 3600),
+  COOKIE_SECURE: z.enum(['auto', 'true', 'false']).default('auto'),
+  CACHE_TTL_SECONDS: integer(300, 1, 7 * 24 * 3600),
+  PROFILE_LOOKUP_MS: integer(200, 0, 60_000),
+  RATE_LIMIT_MAX: integer(600, 1, 10_000_000),
+  RATE_LIMIT_WINDOW_SECONDS: integer(60, 1, 24 * 3600),
+  LOGIN_RATE_LIMIT_MAX: integer(10, 1, 10_000_000),
+  LOGIN_RATE_LIMIT_WINDOW_SECONDS: integer(60, 1, 24 * 3600),
+  PASSWORD_SCRYPT_COST: integer(16_384, 1024, 1_048_576).refine(
+    (value) => (value & (value - 1)) === 0,
+    'must be a power of two',
+  ),
+  WORK_MAX_MS: integer(2000, 1, 60_000),
+  SHUTDOWN_DELAY_MS: integer(5000, 0, 120_000),
+  SHUTDOWN_TIMEOUT_MS: integer(10_000, 0, 120_000),
+  KEEP_ALIVE_TIMEOUT_MS: integer(65_000, 1000, 600_000),
+  HEADERS_TIMEOUT_MS: integer(15_000, 1000, 600_000),
+  REQUEST_TIMEOUT_MS: integer(30_000, 1000, 600_000),
+  MAX_REQUESTS_PER_SOCKET: integer(1000, 0, 10_000_000),
+  TRUST_PROXY: trustProxy,
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ALLOW_REGISTRATION: booleanFlag(true),
+  WEB_CONCURRENCY: integer(1, 1, 64),
+  BUILD_COMMIT: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/).default('unknown'),
+  POD_NAME: z.string().regex(/^[A-Za-z0-9._-]{1,253}$/).optional(),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  readonly variables: string[];
+
+  constructor(issues: z.core.$ZodIssue[]) {
+    const lines = issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`);
+    super(`invalid configuration:\n  ${lines.join('\n  ')}`);
+    this.name = 'ConfigError';
+    this.variables = issues.map((issue) => issue.path.join('.'));
+  }
+}
+
+/** Reads and validates the configuration once; unset and empty variables take their defaults. */
+export function loadConfig(env: NodeJS.ProcessEnv): Config {
+  const present = Object.fromEntries(
+    Object.keys(configSchema.shape)
+      .map((key) => [key, env[key]] as const)
+      .filter(([, value]) => value !== undefined && value !== ''),
+  );
+  const parsed = configSchema.safeParse(present);
+  if (!parsed.success) throw new ConfigError(parsed.error.issues);
+  const config = parsed.data;
+  if (config.HEADERS_TIMEOUT_MS > config.REQUEST_TIMEOUT_MS) {
+    throw new ConfigError([
+      { code: 'custom', path: ['HEADERS_TIMEOUT_MS'], message: 'must not exceed REQUEST_TIMEOUT_MS', input: config.HEADERS_TIMEOUT_MS },
+    ]);
+  }
+  return config;
+}

@@ -1,0 +1,34 @@
+import { createHash } from 'node:crypto';
+import { Router, type RequestHandler } from 'express';
+import type { Cache } from '../cache/cache.ts';
+import { currentSession } from '../sessions/middleware.ts';
+import type { ProfileLookup } from './lookup.ts';
+
+interface CachedProfile {
+  etag: string;
+  body: string;
+}
+
+export function profileRoutes(deps: { cache: Cache; lookup: ProfileLookup; guards: RequestHandler[] }): Router {
+  const router = Router();
+
+  router.get('/profile', ...deps.guards, async (req, res) => {
+    const { username } = currentSession(res);
+    // The body is serialised and its ETag computed once, at fill time, so hits cost no JSON work.
+    const { value, hit } = await deps.cache.getOrLoad<CachedProfile>(`profile:${username}`, async () => {
+      const body = JSON.stringify(await deps.lookup(username));
+      return { body, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"` };
+    });
+    res.setHeader('X-Cache', hit ? 'HIT' : 'MISS');
+    res.setHeader('Cache-Control', 'private, no-cache');
+    res.setHeader('Vary', 'Authorization, Cookie');
+    res.setHeader('ETag', value.etag);
+    if (req.fresh) {
+      res.status(304).end();
+      return;
+    }
+    res.type('application/json').send(value.body);
+  });
+
+  return router;
+}

@@ -1,0 +1,75 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registerAndLogin, testApp, type TestApp } from '../../test/support/harness.ts';
+import { createRateLimiter } from './limiter.ts';
+
+describe('rate limiting on Redis', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await testApp({ env: { RATE_LIMIT_MAX: '5', RATE_LIMIT_WINDOW_SECONDS: '30' } });
+  });
+  afterAll(() => t.close());
+
+  it('sends the RateLimit headers, then 429 with Retry-After once the limit is spent', async () => {
+    const first = await t.http.get('/auth/session').expect(401);
+    expect(first.headers['ratelimit-policy']).toBe('5;w=30');
+    expect(first.headers['ratelimit-limit']).toBe('5');
+    expect(first.headers['ratelimit-remaining']).toBe('4');
+    expect(Number(first.headers['ratelimit-reset'])).toBeGreaterThan(0);
+    for (let i = 0; i < 4; i += 1) await t.http.get('/auth/session').expect(401);
+    const refused = await t.http.get('/auth/session').expect(429);
+    expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect(Number(refused.headers['retry-after'])).toBeLessThanOrEqual(30);
+    expect((await t.metrics.rateLimited.get()).values[0]).toMatchObject({ labels: { limiter: 'api' }, value: 1 });
+  });
+
+  it('does not let a spoofed X-Forwarded-For dodge the limit when no proxy is trusted', async () => {
+    const spoofed = await t.http.get('/auth/session').set('X-Forwarded-For', '203.0.113.9');
+    expect(spoofed.status).toBe(429);
+  });
+
+  it('counts the client a trusted proxy names, and only the hop it vouches for', async () => {
+    const proxied = await testApp({ env: { TRUST_PROXY: '1', RATE_LIMIT_MAX: '2' } });
+    try {
+      for (let i = 0; i < 2; i += 1) await proxied.http.get('/auth/session').set('X-Forwarded-For', '198.51.100.7').expect(401);
+      await proxied.http.get('/auth/session').set('X-Forwarded-For', '198.51.100.7').expect(429);
+      // A client cannot prepend a fake address: with one trusted hop only the last entry counts.
+      await proxied.http.get('/auth/session').set('X-Forwarded-For', '10.9.9.9, 198.51.100.7').expect(429);
+      await proxied.http.get('/auth/session').set('X-Forwarded-For', '198.51.100.8').expect(401);
+    } finally {
+      await proxied.close();
+    }
+  });
+
+  it('limits login attempts per client and username, and tells the client when to retry', async () => {
+    const login = await testApp({ env: { LOGIN_RATE_LIMIT_MAX: '3', LOGIN_RATE_LIMIT_WINDOW_SECONDS: '60' } });
+    try {
+      const { username, password } = await registerAndLogin(login);
+      for (let i = 0; i < 2; i += 1) {
+        await login.http.post('/auth/login').send({ username, password: 'wrong password' }).expect(401);
+      }
+      const blocked = await login.http.post('/auth/login').send({ username, password }).expect(429);
+      expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(50);
+      const other = await registerAndLogin(login);
+      await login.http.post('/auth/login').send({ username: other.username, password: other.password }).expect(200);
+    } finally {
+      await login.close();
+    }
+  });
+
+  it('keeps working after Redis forgets its scripts, as after a restart', async () => {
+    const limiter = createRateLimiter(t.redis, 'flush', 2, 10);
+    expect((await limiter.consume('x')).allowed).toBe(true);
+    await t.redis.script('FLUSH');
+    expect((await limiter.consume('x')).allowed).toBe(true);
+    expect((await limiter.consume('x')).allowed).toBe(false);
+  });
+
+  it('re-arms a window whose key lost its expiry', async () => {
+    const limiter = createRateLimiter(t.redis, 'stuck', 10, 10);
+    await t.redis.set('rl:stuck:y', '3');
+    const decision = await limiter.consume('y');
+    expect(decision.remaining).toBe(6);
+    expect(await t.redis.pttl('rl:stuck:y')).toBeGreaterThan(9000);
+  });
+});

@@ -1,0 +1,115 @@
+import cluster from 'node:cluster';
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { createTerminus } from '@godaddy/terminus';
+import { AggregatorRegistry } from 'prom-client';
+import { createApp } from './app.ts';
+import { runPrimary } from './cluster.ts';
+import { ConfigError, loadConfig, type Config } from './config.ts';
+import { liveness, readiness } from './health/checks.ts';
+import { identity } from './http/identity.ts';
+import { createHttpServer } from './http/server.ts';
+import { createLogger } from './logging/logger.ts';
+import { createMetrics } from './metrics/metrics.ts';
+import { createMetricsServer } from './metrics/server.ts';
+import { createRedis } from './redis.ts';
+
+/** Readiness must answer well inside the kubelet's probe timeout (1 s by default). */
+const READINESS_REDIS_TIMEOUT_MS = 500;
+
+function readConfig(): Config {
+  try {
+    return loadConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`xwing: ${error.message}\n`);
+      process.exit(78);
+    }
+    throw error;
+  }
+}
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+function listen(server: ReturnType<typeof createHttpServer>, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+async function runWorker(config: Config, clustered: boolean): Promise<void> {
+  const logger = createLogger(config.LOG_LEVEL);
+  const servedBy = config.POD_NAME ?? hostname();
+  const metrics = createMetrics({ version: packageVersion(), commit: config.BUILD_COMMIT });
+  const redis = createRedis(config, `xwing:${servedBy}:${process.pid}`);
+  redis.on('error', (error: Error) => logger.warn({ err: error }, 'redis connection error'));
+  redis.on('ready', () => logger.info('redis ready'));
+  // Start serving even if Redis is down: liveness stays green and readiness reports the outage.
+  redis.connect().catch((error: unknown) => logger.warn({ err: error }, 'redis not reachable yet; retrying'));
+
+  const app = createApp({ config, redis, logger, metrics, servedBy });
+  const server = createHttpServer(app, config);
+  let shuttingDown = false;
+
+  let metricsServer: ReturnType<typeof createMetricsServer> | undefined;
+  if (clustered) {
+    // The primary serves /metrics for all workers and asks each for its registry over IPC.
+    AggregatorRegistry.setRegistries([metrics.registry]);
+  } else {
+    metricsServer = createMetricsServer(async () => ({
+      contentType: metrics.registry.contentType,
+      body: await metrics.registry.metrics(),
+    }));
+  }
+
+  createTerminus(server, {
+    signals: ['SIGTERM', 'SIGINT'],
+    useExit0: true,
+    timeout: config.SHUTDOWN_TIMEOUT_MS,
+    // We fail readiness ourselves, so that liveness keeps answering 200 while we drain.
+    sendFailuresDuringShutdown: false,
+    healthChecks: {
+      '/healthz': liveness,
+      '/readyz': () => readiness(redis, READINESS_REDIS_TIMEOUT_MS, () => shuttingDown),
+    },
+    headers: { 'Cache-Control': 'no-store' },
+    logger: (message, error) => logger.warn({ err: error }, message),
+    beforeShutdown: async () => {
+      shuttingDown = true;
+      logger.info({ delayMs: config.SHUTDOWN_DELAY_MS }, 'shutdown: readiness failing, still serving while endpoints update');
+      await new Promise((resolve) => setTimeout(resolve, config.SHUTDOWN_DELAY_MS));
+      logger.info('shutdown: closing listener and draining in-flight requests');
+    },
+    onSignal: async () => {
+      metricsServer?.close();
+      await redis.quit().catch(() => redis.disconnect());
+    },
+    onShutdown: async () => {
+      logger.info('shutdown: complete');
+      logger.flush();
+    },
+  });
+  // Probes are answered by terminus before Express sees them; stamp them with the same headers.
+  server.prependListener('request', identity(servedBy));
+
+  await listen(server, config.PORT);
+  if (metricsServer) await listen(metricsServer, config.METRICS_PORT);
+  logger.info(
+    { port: config.PORT, metricsPort: clustered ? undefined : config.METRICS_PORT, servedBy, pid: process.pid },
+    'xwing listening',
+  );
+}
+
+const config = readConfig();
+if (config.WEB_CONCURRENCY > 1 && cluster.isPrimary) {
+  runPrimary(config, createLogger(config.LOG_LEVEL));
+} else {
+  await runWorker(config, !cluster.isPrimary);
+}

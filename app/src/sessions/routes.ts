@@ -1,0 +1,111 @@
+import express, { Router, type Request, type RequestHandler, type Response } from 'express';
+import { z } from 'zod';
+import { HttpProblem } from '../http/problem.ts';
+import type { RateLimiter } from '../rate-limit/limiter.ts';
+import { clientAddress, setRateLimitHeaders } from '../rate-limit/middleware.ts';
+import type { UserStore } from '../users/store.ts';
+import { currentSession, requireSession, SESSION_COOKIE, tokenFrom, type RejectionReason } from './middleware.ts';
+import type { SessionStore } from './store.ts';
+import { isWellFormedToken } from './tokens.ts';
+
+const credentialsSchema = z.object({
+  username: z
+    .string()
+    .min(3)
+    .max(32)
+    .regex(/^[a-z0-9][a-z0-9._-]*$/, 'lower-case letters, digits, ".", "_" and "-", starting with a letter or digit'),
+  password: z.string().min(8).max(128),
+});
+
+type Credentials = z.infer<typeof credentialsSchema>;
+
+function credentials(req: Request): Credentials {
+  if (!req.is('application/json')) {
+    throw new HttpProblem('unsupportedMediaType', 'Send the credentials as application/json.');
+  }
+  const parsed = credentialsSchema.safeParse(req.body);
+  if (!parsed.success) {
+    const errors = parsed.error.issues.map((issue) => ({ field: issue.path.join('.') || '(body)', message: issue.message }));
+    throw new HttpProblem('invalidBody', 'The credentials are not valid.', { extensions: { errors } });
+  }
+  return parsed.data;
+}
+
+export interface AuthRoutesDeps {
+  users: UserStore;
+  sessions: SessionStore;
+  loginLimiter: RateLimiter;
+  allowRegistration: boolean;
+  sessionTtlSeconds: number;
+  /** Run before every auth route (the API rate limit). */
+  guards: RequestHandler[];
+  cookieSecure: 'auto' | 'true' | 'false';
+  events: {
+    sessionCreated(): void;
+    sessionRejected(reason: RejectionReason | 'bad-credentials'): void;
+    rateLimited(limiter: string): void;
+  };
+}
+
+export function authRoutes(deps: AuthRoutesDeps): Router {
+  const router = Router();
+  const { guards } = deps;
+  // Parsed only where a body is expected, and only after the rate limit has let the request in.
+  const jsonBody = express.json({ limit: '1mb', strict: true });
+  const auth = requireSession(deps.sessions, deps.events.sessionRejected);
+
+  const cookieOptions = (req: Request) => ({
+    httpOnly: true,
+    sameSite: 'lax' as const,
+    secure: deps.cookieSecure === 'auto' ? req.secure : deps.cookieSecure === 'true',
+    path: '/',
+  });
+
+  const noStore = (res: Response) => res.setHeader('Cache-Control', 'no-store');
+
+  router.post('/auth/register', ...guards, jsonBody, async (req, res) => {
+    if (!deps.allowRegistration) throw new HttpProblem('registrationDisabled');
+    const { username, password } = credentials(req);
+    if (!(await deps.users.register(username, password))) throw new HttpProblem('usernameTaken');
+    res.status(201).location('/auth/session').json({ username });
+  });
+
+  router.post('/auth/login', ...guards, jsonBody, async (req, res) => {
+    const { username, password } = credentials(req);
+    // Per client *and* username: one attacker cannot lock a user out from everywhere, and cannot
+    // spray one password over many names faster than the API limit.
+    const decision = await deps.loginLimiter.consume(`${clientAddress(req)}|${username}`);
+    setRateLimitHeaders(res, decision);
+    if (!decision.allowed) {
+      deps.events.rateLimited(deps.loginLimiter.name);
+      throw new HttpProblem('rateLimited', 'Too many login attempts; wait before trying again.', {
+        headers: { 'Retry-After': String(decision.resetSeconds) },
+      });
+    }
+    if (!(await deps.users.verify(username, password))) {
+      deps.events.sessionRejected('bad-credentials');
+      throw new HttpProblem('invalidCredentials');
+    }
+    const { token, session } = await deps.sessions.create(username);
+    deps.events.sessionCreated();
+    noStore(res);
+    res.cookie(SESSION_COOKIE, token, { ...cookieOptions(req), maxAge: deps.sessionTtlSeconds * 1000 });
+    res.json({ token, expiresAt: session.expiresAt });
+  });
+
+  router.post('/auth/logout', ...guards, async (req, res) => {
+    const token = tokenFrom(req);
+    if (token === undefined) throw new HttpProblem('unauthenticated', 'No session token was sent.');
+    // Idempotent: ending a session that is already gone is still a success.
+    if (isWellFormedToken(token)) await deps.sessions.destroy(token);
+    res.clearCookie(SESSION_COOKIE, cookieOptions(req));
+    res.status(204).end();
+  });
+
+  router.get('/auth/session', ...guards, auth, (_req, res) => {
+    noStore(res);
+    res.json(currentSession(res));
+  });
+
+  return router;
+}

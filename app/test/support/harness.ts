@@ -1,0 +1,112 @@
+import { randomUUID } from 'node:crypto';
+import { Writable } from 'node:stream';
+import type { Express } from 'express';
+import type { Redis } from 'ioredis';
+import supertest from 'supertest';
+import { inject } from 'vitest';
+import { createApp } from '../../src/app.ts';
+import { loadConfig, type Config } from '../../src/config.ts';
+import { createLogger } from '../../src/logging/logger.ts';
+import { createMetrics, type Metrics } from '../../src/metrics/metrics.ts';
+import type { ProfileLookup } from '../../src/profile/lookup.ts';
+import { createRedis } from '../../src/redis.ts';
+
+/** Log lines the app wrote, parsed, so tests can assert on what reached (or never reached) the log. */
+export class LogCapture extends Writable {
+  readonly lines: Record<string, unknown>[] = [];
+  raw = '';
+
+  override _write(chunk: Buffer, _encoding: string, callback: () => void): void {
+    const text = chunk.toString();
+    this.raw += text;
+    for (const line of text.split('\n')) if (line.trim()) this.lines.push(JSON.parse(line) as Record<string, unknown>);
+    callback();
+  }
+}
+
+export interface TestApp {
+  app: Express;
+  http: ReturnType<typeof supertest>;
+  redis: Redis;
+  metrics: Metrics;
+  logs: LogCapture;
+  config: Config;
+  prefix: string;
+  close(): Promise<void>;
+}
+
+export interface TestAppOptions {
+  env?: Record<string, string>;
+  /** Share a prefix to make several instances one fleet. */
+  prefix?: string;
+  servedBy?: string;
+  profileLookup?: ProfileLookup;
+  redisUrl?: string;
+}
+
+export const TEST_ENV = {
+  NODE_ENV: 'test',
+  LOG_LEVEL: 'info',
+  PROFILE_LOOKUP_MS: '50',
+  PASSWORD_SCRYPT_COST: '1024',
+  REDIS_COMMAND_TIMEOUT_MS: '300',
+};
+
+export function uniquePrefix(): string {
+  return `t${randomUUID().slice(0, 8)}:`;
+}
+
+/** Builds the real app on a real Redis, the same way server.ts does, minus sockets and signals. */
+export async function testApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const prefix = options.prefix ?? uniquePrefix();
+  const config = loadConfig({
+    ...TEST_ENV,
+    REDIS_URL: options.redisUrl ?? inject('redisUrl'),
+    REDIS_KEY_PREFIX: prefix,
+    ...options.env,
+  });
+  const logs = new LogCapture();
+  const logger = createLogger(config.LOG_LEVEL, logs);
+  const metrics = createMetrics({ version: 'test', commit: 'test' });
+  const redis = createRedis(config, 'xwing-test');
+  redis.on('error', () => undefined);
+  await redis.connect();
+  const app = createApp({
+    config,
+    redis,
+    logger,
+    metrics,
+    servedBy: options.servedBy ?? 'test-pod',
+    ...(options.profileLookup ? { profileLookup: options.profileLookup } : {}),
+  });
+  return {
+    app,
+    http: supertest(app),
+    redis,
+    metrics,
+    logs,
+    config,
+    prefix,
+    close: async () => {
+      await redis.quit().catch(() => redis.disconnect());
+    },
+  };
+}
+
+export async function registerAndLogin(
+  t: Pick<TestApp, 'http'>,
+  username = `u${randomUUID().slice(0, 8)}`,
+  password = 'correct horse battery',
+): Promise<{ username: string; password: string; token: string }> {
+  await t.http.post('/auth/register').send({ username, password }).expect(201);
+  const login = await t.http.post('/auth/login').send({ username, password }).expect(200);
+  return { username, password, token: (login.body as { token: string }).token };
+}
+
+export const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+
+/** Several instances with their own Redis connections and one shared key space: one service. */
+export async function testFleet(names: string[], options: Omit<TestAppOptions, 'prefix' | 'servedBy'> = {}): Promise<TestApp[]> {
+  const prefix = uniquePrefix();
+  return Promise.all(names.map((servedBy) => testApp({ ...options, prefix, servedBy })));
+}
