@@ -14,3 +14,6 @@ help: ## List the targets with what they do
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_.-]+:.*## / {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 include $(sort $(wildcard $(ROOT)/mk/*.mk))
+
+.PHONY: test
+test: lint typecheck coverage ## Everything CI runs: lint, types, tests with coverage

@@ -38,7 +38,7 @@ export function runPrimary(config: Config, logger: Logger): void {
     }
     const now = Date.now();
     restarts.push(now);
-    while (restarts.length > 0 && restarts[0]! < now - RESTART_WINDOW_MS) restarts.shift();
+    while ((restarts[0] ?? now) < now - RESTART_WINDOW_MS) restarts.shift();
     if (restarts.length > MAX_RESTARTS) {
       logger.fatal({ restarts: restarts.length }, 'primary: workers keep dying; exiting');
       process.exit(1);

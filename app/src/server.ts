@@ -1,5 +1,6 @@
 import cluster from 'node:cluster';
 import { readFileSync } from 'node:fs';
+import { findPackageJSON } from 'node:module';
 import { hostname } from 'node:os';
 import { createTerminus } from '@godaddy/terminus';
 import { AggregatorRegistry } from 'prom-client';
@@ -29,9 +30,11 @@ function readConfig(): Config {
   }
 }
 
+/** The same lookup works from app/src (development) and from dist (the image). */
 function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
+  const path = findPackageJSON(import.meta.url);
+  if (!path) return 'unknown';
+  return (JSON.parse(readFileSync(path, 'utf8')) as { version: string }).version;
 }
 
 function listen(server: ReturnType<typeof createHttpServer>, port: number): Promise<void> {
@@ -60,7 +63,9 @@ async function runWorker(config: Config, clustered: boolean): Promise<void> {
 
   let metricsServer: ReturnType<typeof createMetricsServer> | undefined;
   if (clustered) {
-    // The primary serves /metrics for all workers and asks each for its registry over IPC.
+    // The primary serves /metrics for all workers and asks each for its registry over IPC;
+    // constructing an AggregatorRegistry is what installs prom-client's worker-side responder.
+    new AggregatorRegistry();
     AggregatorRegistry.setRegistries([metrics.registry]);
   } else {
     metricsServer = createMetricsServer(async () => ({
@@ -91,9 +96,10 @@ async function runWorker(config: Config, clustered: boolean): Promise<void> {
       metricsServer?.close();
       await redis.quit().catch(() => redis.disconnect());
     },
-    onShutdown: async () => {
+    onShutdown: () => {
       logger.info('shutdown: complete');
       logger.flush();
+      return Promise.resolve();
     },
   });
   // Probes are answered by terminus before Express sees them; stamp them with the same headers.

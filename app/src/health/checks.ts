@@ -11,8 +11,8 @@ export class CheckFailed extends Error {
 }
 
 /** Liveness answers from the process alone: a Redis outage must never make the kubelet restart every pod. */
-export async function liveness(): Promise<{ uptimeSeconds: number }> {
-  return { uptimeSeconds: Math.round(process.uptime()) };
+export function liveness(): Promise<{ uptimeSeconds: number }> {
+  return Promise.resolve({ uptimeSeconds: Math.round(process.uptime()) });
 }
 
 /**

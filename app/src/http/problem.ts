@@ -12,6 +12,7 @@ export const PROBLEMS = {
   notFound: { status: 404, title: 'Not found' },
   methodNotAllowed: { status: 405, title: 'Method not allowed' },
   usernameTaken: { status: 409, title: 'Username already taken' },
+  requestTimeout: { status: 408, title: 'Request timeout' },
   payloadTooLarge: { status: 413, title: 'Payload too large' },
   unsupportedMediaType: { status: 415, title: 'Unsupported media type' },
   rateLimited: { status: 429, title: 'Too many requests' },
@@ -53,13 +54,13 @@ export class HttpProblem extends Error {
     this.extensions = options.extensions ?? {};
   }
 
-  body(instance: string): ProblemBody {
+  body(instance?: string): ProblemBody {
     return {
       type: PROBLEM_TYPE_BASE + this.kind,
       title: PROBLEMS[this.kind].title,
       status: this.status,
       ...(this.message !== PROBLEMS[this.kind].title ? { detail: this.message } : {}),
-      instance,
+      ...(instance === undefined ? {} : { instance }),
       ...this.extensions,
     };
   }

@@ -1,5 +1,7 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { Config } from '../config.ts';
+import { HttpProblem, type ProblemKind } from './problem.ts';
 
 export type ServerTimeouts = Pick<
   Config,
@@ -23,5 +25,25 @@ export function createHttpServer(listener: RequestListener, timeouts: ServerTime
     listener,
   );
   server.maxRequestsPerSocket = timeouts.MAX_REQUESTS_PER_SOCKET;
+  server.on('clientError', answerClientError);
   return server;
+}
+
+/**
+ * Requests Node's parser refuses (bad syntax, oversized headers, too slow) never reach Express;
+ * answer them in the same problem+json shape instead of Node's bare status line.
+ */
+function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
+  if (!socket.writable || (error.code === 'ECONNRESET' && socket.destroyed)) {
+    socket.destroy();
+    return;
+  }
+  const kind: ProblemKind =
+    error.code === 'HPE_HEADER_OVERFLOW' ? 'headersTooLarge' : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 'requestTimeout' : 'badRequest';
+  const problem = new HttpProblem(kind);
+  const body = JSON.stringify(problem.body());
+  socket.end(
+    `HTTP/1.1 ${problem.status} ${problem.message}\r\nContent-Type: application/problem+json\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }

@@ -27,7 +27,7 @@ export function simulatedProfileLookup(latencyMs: number): ProfileLookup {
         `${separator ? ' ' : ''}${letter.toUpperCase()}`,
       ),
       avatarColor: `#${digest.subarray(0, 3).toString('hex')}`,
-      tier: TIERS[digest[3]! % TIERS.length]!,
+      tier: TIERS[digest.readUInt8(3) % TIERS.length] ?? 'bronze',
       generatedAt: new Date().toISOString(),
     };
   };

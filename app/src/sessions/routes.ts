@@ -52,7 +52,7 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
   const { guards } = deps;
   // Parsed only where a body is expected, and only after the rate limit has let the request in.
   const jsonBody = express.json({ limit: '1mb', strict: true });
-  const auth = requireSession(deps.sessions, deps.events.sessionRejected);
+  const auth = requireSession(deps.sessions, (reason) => deps.events.sessionRejected(reason));
 
   const cookieOptions = (req: Request) => ({
     httpOnly: true,

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import type { Express } from 'express';
 import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
 import supertest from 'supertest';
 import { inject } from 'vitest';
 import { createApp } from '../../src/app.ts';
@@ -30,6 +31,7 @@ export interface TestApp {
   redis: Redis;
   metrics: Metrics;
   logs: LogCapture;
+  logger: Logger;
   config: Config;
   prefix: string;
   close(): Promise<void>;
@@ -85,6 +87,7 @@ export async function testApp(options: TestAppOptions = {}): Promise<TestApp> {
     redis,
     metrics,
     logs,
+    logger,
     config,
     prefix,
     close: async () => {

@@ -46,7 +46,8 @@ export async function startRedisServer(extraArgs: string[] = []): Promise<RedisS
       probe.on('error', () => undefined);
       try {
         await probe.connect();
-        if ((await probe.ping()) === 'PONG') return;
+        await probe.ping();
+        return;
       } catch {
         await sleep(50);
       } finally {

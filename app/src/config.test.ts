@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.ts';
+
+describe('configuration', () => {
+  it('has the documented defaults', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      PORT: 8080,
+      METRICS_PORT: 9464,
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      SESSION_TTL_SECONDS: 3600,
+      CACHE_TTL_SECONDS: 300,
+      PROFILE_LOOKUP_MS: 200,
+      LOGIN_RATE_LIMIT_MAX: 10,
+      LOGIN_RATE_LIMIT_WINDOW_SECONDS: 60,
+      SHUTDOWN_DELAY_MS: 5000,
+      TRUST_PROXY: false,
+      ALLOW_REGISTRATION: true,
+      WEB_CONCURRENCY: 1,
+      LOG_LEVEL: 'info',
+    });
+  });
+
+  it.each([
+    ['PORT', 'eighty'],
+    ['PORT', '70000'],
+    ['REDIS_URL', 'http://redis:6379'],
+    ['SESSION_TTL_SECONDS', '-5'],
+    ['ALLOW_REGISTRATION', 'maybe'],
+    ['LOG_LEVEL', 'loud'],
+    ['TRUST_PROXY', 'true'],
+    ['TRUST_PROXY', '10.0.0.0/8, everyone'],
+    ['PASSWORD_SCRYPT_COST', '20000'],
+    ['WEB_CONCURRENCY', '0'],
+  ])('refuses %s=%s with an error naming the variable', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^invalid configuration:\\n  ${name}: `));
+  });
+
+  it('accepts hop counts, addresses, subnets and named ranges for TRUST_PROXY', () => {
+    expect(loadConfig({ TRUST_PROXY: '2' }).TRUST_PROXY).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8, fd00::1' }).TRUST_PROXY).toEqual(['loopback', '10.0.0.0/8', 'fd00::1']);
+  });
+
+  it('names every bad variable at once and checks timeouts against each other', () => {
+    try {
+      loadConfig({ PORT: 'x', METRICS_PORT: 'y' });
+      expect.unreachable();
+    } catch (error) {
+      expect((error as ConfigError).variables).toEqual(['PORT', 'METRICS_PORT']);
+    }
+    expect(() => loadConfig({ HEADERS_TIMEOUT_MS: '40000', REQUEST_TIMEOUT_MS: '30000' })).toThrow(/HEADERS_TIMEOUT_MS/);
+  });
+
+  it('treats empty variables as unset', () => {
+    expect(loadConfig({ PORT: '', TRUST_PROXY: '' })).toMatchObject({ PORT: 8080, TRUST_PROXY: false });
+  });
+});

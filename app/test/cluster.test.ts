@@ -1,0 +1,34 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnService, waitUntil, type Service } from './support/service.ts';
+
+describe('cluster mode (WEB_CONCURRENCY > 1)', () => {
+  let service: Service;
+  const workerPids = () => [...service.output().matchAll(/"pid":(\d+),"msg":"xwing listening"/g)].map((m) => Number(m[1]));
+
+  beforeAll(async () => {
+    service = await spawnService({ WEB_CONCURRENCY: '2', SHUTDOWN_DELAY_MS: '0' });
+    await waitUntil(async () => workerPids().length === 2, 10_000);
+  });
+  afterAll(() => service.stop());
+
+  it('replaces a worker that dies and keeps serving', async () => {
+    const [victim] = workerPids();
+    process.kill(victim!, 'SIGKILL');
+    await waitUntil(async () => workerPids().length === 3, 10_000);
+    expect(service.output()).toMatch(/worker died; forking a replacement/);
+    await waitUntil(async () => (await fetch(`${service.url}/readyz`)).status === 200, 10_000);
+  });
+
+  it('aggregates /metrics across workers on the primary', async () => {
+    for (let i = 0; i < 20; i += 1) await fetch(`${service.url}/auth/session`);
+    const text = await (await fetch(service.metricsUrl)).text();
+    const count = text.match(/^http_request_duration_seconds_count\{method="GET",route="\/auth\/session",status_code="401"\} (\d+)/m);
+    expect(Number(count?.[1])).toBe(20);
+    expect(text).toMatch(/^xwing_build_info\{/m);
+  });
+
+  it('drains every worker on SIGTERM and exits 0', async () => {
+    service.child.kill('SIGTERM');
+    expect(await service.exited).toBe(0);
+  });
+});

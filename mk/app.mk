@@ -1,0 +1,42 @@
+# The service itself: Node runtime, dependencies, build, run, lint and unit/integration tests.
+
+NODE_VERSION ?= 24.21.0
+DEPS_STAMP := $(ROOT)/node_modules/.package-lock.json
+
+.PHONY: node system-deps deps build run lint typecheck test-app coverage audit clean
+
+node: ## Install the pinned Node.js 24 LTS into .tools/node (from the npm registry)
+	@NODE_VERSION=$(NODE_VERSION) $(ROOT)/scripts/install-node.sh >/dev/null
+
+system-deps: ## Install the Debian packages the service and its tests need (redis-server)
+	@$(ROOT)/scripts/apt-ensure.sh redis-server:redis-server redis-cli:redis-tools
+
+$(DEPS_STAMP): $(ROOT)/package.json $(ROOT)/package-lock.json | node
+	cd $(ROOT) && npm ci --no-audit --no-fund
+	@touch $@
+
+deps: $(DEPS_STAMP) ## Install the npm dependencies (npm ci, when package-lock.json changed)
+
+build: deps ## Compile TypeScript into dist/
+	cd $(ROOT) && npm run --silent build
+
+run: build system-deps ## Run the service on :8080 with a local Redis started for you
+	$(ROOT)/scripts/run-local.sh
+
+lint: deps ## ESLint (typescript-eslint, type-aware)
+	cd $(ROOT) && npx eslint .
+
+typecheck: deps ## Type-check sources and tests (tsc --noEmit)
+	cd $(ROOT) && npx tsc -p tsconfig.json
+
+test-app: deps system-deps ## Unit and integration tests on a real redis-server (vitest)
+	cd $(ROOT) && npx vitest run
+
+coverage: deps system-deps ## The app tests with line coverage (coverage/)
+	cd $(ROOT) && npx vitest run --coverage
+
+audit: deps ## npm audit of the production dependencies
+	cd $(ROOT) && npm audit --omit=dev
+
+clean: ## Remove build output, coverage and run state (keeps .tools and caches)
+	rm -rf $(ROOT)/dist $(ROOT)/coverage $(ROOT)/.run
