@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { createCache } from './cache/cache.ts';
 import type { Config } from './config.ts';
+import { concurrently } from './http/concurrently.ts';
 import { errorHandler, notFound } from './http/errors.ts';
 import { identity } from './http/identity.ts';
 import { httpLogger } from './logging/http-logger.ts';
@@ -82,6 +83,8 @@ export function createApp({ config, redis, logger, metrics, servedBy, profileLoo
     onLimited: (limiter) => metrics.rateLimited.inc({ limiter }),
   });
   const auth = requireSession(sessions, (reason) => metrics.sessionsRejected.inc({ reason }));
+  // Rate limit and session check each cost one Redis command; run side by side they share one round trip.
+  const authenticated = [concurrently(apiLimit, auth)];
 
   app.use(identity(servedBy));
   app.use(httpLogger(logger));
@@ -102,6 +105,7 @@ export function createApp({ config, redis, logger, metrics, servedBy, profileLoo
       sessionTtlSeconds: config.SESSION_TTL_SECONDS,
       cookieSecure: config.COOKIE_SECURE,
       guards: [apiLimit],
+      authenticated,
       events: {
         sessionCreated: () => metrics.sessionsCreated.inc(),
         sessionRejected: (reason) => metrics.sessionsRejected.inc({ reason }),
@@ -109,8 +113,8 @@ export function createApp({ config, redis, logger, metrics, servedBy, profileLoo
       },
     }),
   );
-  app.use(profileRoutes({ cache, lookup: countedLookup, guards: [apiLimit, auth] }));
-  app.use(workRoutes({ maxMs: config.WORK_MAX_MS, guards: [apiLimit, auth] }));
+  app.use(profileRoutes({ cache, lookup: countedLookup, guards: authenticated }));
+  app.use(workRoutes({ maxMs: config.WORK_MAX_MS, guards: authenticated }));
 
   app.use(notFound);
   app.use(errorHandler({ logger, onRedisError: (operation) => metrics.redisErrors.inc({ operation }) }));

@@ -4,7 +4,7 @@ import { HttpProblem } from '../http/problem.ts';
 import type { RateLimiter } from '../rate-limit/limiter.ts';
 import { clientAddress, setRateLimitHeaders } from '../rate-limit/middleware.ts';
 import type { UserStore } from '../users/store.ts';
-import { currentSession, requireSession, SESSION_COOKIE, tokenFrom, type RejectionReason } from './middleware.ts';
+import { currentSession, SESSION_COOKIE, tokenFrom, type RejectionReason } from './middleware.ts';
 import type { SessionStore } from './store.ts';
 import { isWellFormedToken } from './tokens.ts';
 
@@ -37,8 +37,10 @@ export interface AuthRoutesDeps {
   loginLimiter: RateLimiter;
   allowRegistration: boolean;
   sessionTtlSeconds: number;
-  /** Run before every auth route (the API rate limit). */
+  /** Run before the anonymous auth routes (the API rate limit). */
   guards: RequestHandler[];
+  /** Run before the routes that need a session: the guards plus requireSession. */
+  authenticated: RequestHandler[];
   cookieSecure: 'auto' | 'true' | 'false';
   events: {
     sessionCreated(): void;
@@ -52,7 +54,6 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
   const { guards } = deps;
   // Parsed only where a body is expected, and only after the rate limit has let the request in.
   const jsonBody = express.json({ limit: '1mb', strict: true });
-  const auth = requireSession(deps.sessions, (reason) => deps.events.sessionRejected(reason));
 
   const cookieOptions = (req: Request) => ({
     httpOnly: true,
@@ -102,7 +103,7 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
     res.status(204).end();
   });
 
-  router.get('/auth/session', ...guards, auth, (_req, res) => {
+  router.get('/auth/session', ...deps.authenticated, (_req, res) => {
     noStore(res);
     res.json(currentSession(res));
   });
