@@ -15,7 +15,10 @@ export function concurrently(...guards: RequestHandler[]): RequestHandler {
       guards.map(
         (guard) =>
           new Promise<void>((resolve, reject) => {
-            const done = (error?: unknown) => (error === undefined ? resolve() : reject(error));
+            const done = (error?: unknown) => {
+              if (error === undefined) resolve();
+              else reject(error instanceof Error ? error : new Error(String(error)));
+            };
             Promise.resolve(guard(req, res, done)).catch(reject);
           }),
       ),
