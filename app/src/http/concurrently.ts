@@ -17,7 +17,7 @@ export function concurrently(...guards: RequestHandler[]): RequestHandler {
           new Promise<void>((resolve, reject) => {
             const done = (error?: unknown) => {
               if (error === undefined) resolve();
-              else reject(error instanceof Error ? error : new Error(String(error)));
+              else reject(error instanceof Error ? error : new Error('guard failed', { cause: error }));
             };
             Promise.resolve(guard(req, res, done)).catch(reject);
           }),
