@@ -1,0 +1,49 @@
+# xwing container image. Stages: deps (all dependencies) -> build (TypeScript -> dist/),
+# prod-deps (production dependencies only) -> runtime (default target), plus `dev` for
+# `skaffold dev` (sources run by Node's watcher; file sync replaces them in place).
+#   docker build -t xwing:0.1.0 .
+#   docker build --target dev -t xwing-dev:0.1.0 .
+ARG NODE_IMAGE=node:24-bookworm-slim
+
+FROM ${NODE_IMAGE} AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+
+FROM deps AS build
+COPY tsconfig.json tsconfig.build.json ./
+COPY app/src ./app/src
+RUN npm run build
+
+FROM ${NODE_IMAGE} AS prod-deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
+
+FROM ${NODE_IMAGE} AS dev
+ENV NODE_ENV=development
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
+COPY package.json tsconfig.json ./
+# Owned by the runtime user so that skaffold's file sync can overwrite the sources.
+COPY --chown=1000:1000 app/src ./app/src
+USER 1000:1000
+EXPOSE 8080 9464
+# Node 24 strips TypeScript types natively; --watch restarts on every synced change.
+CMD ["node", "--watch", "app/src/server.ts"]
+
+FROM ${NODE_IMAGE} AS runtime
+ENV NODE_ENV=production
+WORKDIR /app
+# Everything stays owned by root and read-only for the app user: the container runs with a
+# read-only root file system and writes only to /tmp.
+COPY --from=prod-deps /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json ./
+# Reported by the build-info metric; last, so that a new commit rebuilds one tiny layer.
+ARG BUILD_COMMIT=unknown
+ENV BUILD_COMMIT=${BUILD_COMMIT}
+USER 1000:1000
+EXPOSE 8080 9464
+# node itself is PID 1 and gets SIGTERM directly (npm would not pass it on reliably).
+CMD ["node", "dist/server.js"]

@@ -1,0 +1,753 @@
+"""Chart tests: render charts/xwing in a matrix of variants and assert on the objects.
+
+Usage: chart_test.py --chart DIR --schemas DIR --out DIR
+
+Each variant is rendered with `helm template`, checked object by object, and validated with
+kubeconform against offline Kubernetes schemas. Bad values must be rejected with a message
+naming the field. The checks are also run against deliberately broken renders, which they
+must flag, so that a check that cannot fail shows up as a failure here.
+"""
+
+import argparse
+import copy
+import json
+import os
+import subprocess
+import sys
+
+import yaml
+
+RELEASE = "xw"
+NAMESPACE = "xwing-test"
+FULL = f"{RELEASE}-xwing"
+REDIS = f"{FULL}-redis"
+KUBE_VERSION = "1.35.4"
+PROBE_ROUTES = {"startupProbe": "/healthz", "livenessProbe": "/healthz", "readinessProbe": "/readyz"}
+
+
+class Results:
+    def __init__(self):
+        self.passed = 0
+        self.failed = []
+
+    def ok(self, name):
+        self.passed += 1
+        print(f"  ok   {name}")
+
+    def fail(self, name, detail):
+        self.failed.append(f"{name}: {detail}")
+        print(f"  FAIL {name}: {detail}")
+
+
+# ---------------------------------------------------------------- rendering helpers
+
+
+def helm_template(chart, sets=(), api_versions=(), values=None):
+    cmd = ["helm", "template", RELEASE, chart, "--namespace", NAMESPACE, "--kube-version", KUBE_VERSION]
+    for api in api_versions:
+        cmd += ["--api-versions", api]
+    if values is not None:
+        cmd += ["--values", "-"]
+    for s in sets:
+        cmd += ["--set", s]
+    proc = subprocess.run(cmd, input=yaml.safe_dump(values) if values is not None else None,
+                          capture_output=True, text=True, timeout=60)
+    return proc
+
+
+def render_notes(chart, values_file):
+    """NOTES.txt as `helm install` prints it; a client-side dry run needs no cluster."""
+    cmd = ["helm", "install", RELEASE, chart, "--namespace", NAMESPACE, "--dry-run=client",
+           "--values", values_file]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "KUBECONFIG": os.devnull})
+    if proc.returncode != 0:
+        return proc.stderr
+    return proc.stdout.split("\nNOTES:\n", 1)[-1] if "\nNOTES:\n" in proc.stdout else ""
+
+
+def load_docs(text):
+    return [d for d in yaml.safe_load_all(text) if d]
+
+
+def by_kind(docs, kind):
+    return [d for d in docs if d.get("kind") == kind]
+
+
+def one(docs, kind, name=None):
+    found = [d for d in by_kind(docs, kind) if name is None or d["metadata"]["name"] == name]
+    if len(found) != 1:
+        raise AssertionError(f"expected one {kind}{' ' + name if name else ''}, found {len(found)}")
+    return found[0]
+
+
+def pod_specs(docs):
+    """(owner description, pod metadata, pod spec) of every workload and bare Pod."""
+    out = []
+    for d in docs:
+        if d["kind"] in ("Deployment", "StatefulSet"):
+            out.append((f"{d['kind']}/{d['metadata']['name']}", d["spec"]["template"]["metadata"],
+                        d["spec"]["template"]["spec"]))
+        elif d["kind"] == "Pod":
+            out.append((f"Pod/{d['metadata']['name']}", d["metadata"], d["spec"]))
+    return out
+
+
+def subset(small, big):
+    return bool(small) and all(big.get(k) == v for k, v in small.items())
+
+
+def env_of(container):
+    return {e["name"]: e for e in container.get("env", [])}
+
+
+def configmap_env(docs, container):
+    data = {}
+    for src in container.get("envFrom", []):
+        ref = src.get("configMapRef")
+        if ref:
+            data.update(one(docs, "ConfigMap", ref["name"]).get("data", {}))
+    return data
+
+
+# ---------------------------------------------------------------- the checks
+
+
+def check_render(docs, expect):
+    """Returns [(check name, None | failure detail)] for one rendered variant."""
+    results = []
+
+    def check(name, fn):
+        try:
+            fn()
+            results.append((name, None))
+        except AssertionError as exc:
+            results.append((name, str(exc) or "assertion failed"))
+        except (KeyError, IndexError, TypeError) as exc:
+            results.append((name, f"missing or malformed field: {exc!r}"))
+
+    def labels():
+        for d in docs:
+            lab = d["metadata"].get("labels", {})
+            where = f"{d['kind']}/{d['metadata']['name']}"
+            for key in ("app.kubernetes.io/name", "app.kubernetes.io/instance", "app.kubernetes.io/version",
+                        "app.kubernetes.io/managed-by", "app.kubernetes.io/component", "helm.sh/chart"):
+                assert key in lab, f"{where} lacks label {key}"
+            assert lab["app.kubernetes.io/name"] == "xwing", f"{where} name label {lab['app.kubernetes.io/name']}"
+            assert lab["app.kubernetes.io/instance"] == RELEASE, f"{where} instance label"
+            comp = lab["app.kubernetes.io/component"]
+            assert comp in ("api", "redis", "test"), f"{where} has component {comp}"
+            want = "redis" if ("redis" in d["metadata"]["name"] and d["kind"] != "Secret") or d["kind"] == "StatefulSet" else None
+            if want:
+                assert comp == want, f"{where} is Redis's but has component {comp}"
+            assert d["metadata"].get("namespace", NAMESPACE) == NAMESPACE, f"{where} namespace"
+    check("recommended labels on every object", labels)
+
+    dep = one(docs, "Deployment", FULL)
+    pod = dep["spec"]["template"]
+    api = next(c for c in pod["spec"]["containers"] if c["name"] == "api")
+    ports = {p["name"]: p["containerPort"] for p in api["ports"]}
+    cm = configmap_env(docs, api)
+
+    def probes():
+        for probe, route in PROBE_ROUTES.items():
+            get = api[probe]["httpGet"]
+            assert get["path"] == route, f"{probe} hits {get['path']}, the app serves {route}"
+            assert get["port"] in ports or get["port"] == int(cm["PORT"]), f"{probe} port {get['port']} is no container port"
+        assert int(cm["PORT"]) == ports["http"], f"PORT={cm['PORT']} but container port http={ports['http']}"
+        if expect["metrics"]:
+            assert int(cm["METRICS_PORT"]) == ports["metrics"], "METRICS_PORT differs from the metrics container port"
+    check("probes hit the app's /healthz and /readyz on its HTTP port", probes)
+
+    def security():
+        for owner, meta, spec in pod_specs(docs):
+            psc = spec.get("securityContext", {})
+            assert spec.get("automountServiceAccountToken") is False, f"{owner} mounts a service account token"
+            for c in spec["containers"]:
+                sc = c.get("securityContext", {})
+                merged = {**psc, **sc}
+                assert merged.get("runAsNonRoot") is True, f"{owner}/{c['name']} may run as root"
+                assert sc.get("readOnlyRootFilesystem") is True, f"{owner}/{c['name']} root FS is writable"
+                assert sc.get("allowPrivilegeEscalation") is False, f"{owner}/{c['name']} allows privilege escalation"
+                assert "ALL" in sc.get("capabilities", {}).get("drop", []), f"{owner}/{c['name']} keeps capabilities"
+                assert merged.get("seccompProfile", {}).get("type") == "RuntimeDefault", f"{owner}/{c['name']} seccomp"
+                image = c["image"]
+                assert ":" in image and not image.endswith(":latest"), f"{owner}/{c['name']} image {image} is not pinned"
+    check("restricted security context on every pod", security)
+
+    def tmp():
+        mounts = {m["mountPath"]: m["name"] for m in api.get("volumeMounts", [])}
+        assert "/tmp" in mounts, "no /tmp mount under the read-only root FS"
+        vol = next(v for v in pod["spec"]["volumes"] if v["name"] == mounts["/tmp"])
+        assert "emptyDir" in vol, "/tmp is not an emptyDir"
+    check("writable /tmp is an emptyDir", tmp)
+
+    def resources():
+        req = api["resources"]["requests"]
+        assert req.get("cpu") and req.get("memory"), "API container lacks CPU or memory requests"
+        assert api["resources"].get("limits", {}).get("memory"), "API container lacks a memory limit"
+    check("API requests and limits", resources)
+
+    def rollout():
+        ru = dep["spec"]["strategy"]["rollingUpdate"]
+        assert ru["maxUnavailable"] == 0, f"maxUnavailable is {ru['maxUnavailable']}"
+        ann = pod["metadata"].get("annotations", {})
+        assert len(ann.get("checksum/config", "")) == 64, "no checksum/config annotation on the pod template"
+        grace = pod["spec"]["terminationGracePeriodSeconds"]
+        need = int(cm.get("SHUTDOWN_DELAY_MS", 0)) + int(cm.get("SHUTDOWN_TIMEOUT_MS", 0))
+        assert grace * 1000 > need, f"terminationGracePeriodSeconds {grace} does not cover delay+drain {need} ms"
+        assert pod["spec"].get("enableServiceLinks") is False, "service links may shadow app env vars"
+    check("rolling update, checksum and grace period", rollout)
+
+    def pod_name():
+        ref = env_of(api)["POD_NAME"]["valueFrom"]["fieldRef"]
+        assert ref["fieldPath"] == "metadata.name", f"POD_NAME from {ref}"
+    check("POD_NAME comes from the downward API", pod_name)
+
+    def spread():
+        tsc = pod["spec"]["topologySpreadConstraints"]
+        assert tsc and tsc[0]["topologyKey"] == "kubernetes.io/hostname", "pods are not spread across nodes"
+        assert subset(tsc[0]["labelSelector"]["matchLabels"], pod["metadata"]["labels"]), "spread selector misses the pods"
+    check("topology spread across nodes selects the API pods", spread)
+
+    def service_selectors():
+        workloads = pod_specs(docs)
+        for svc in by_kind(docs, "Service"):
+            sel = svc["spec"]["selector"]
+            matches = [(o, s) for o, m, s in workloads if subset(sel, m.get("labels", {})) and not o.startswith("Pod/")]
+            assert len(matches) == 1, f"Service {svc['metadata']['name']} selects {len(matches)} workloads"
+            names = {p["name"] for c in matches[0][1]["containers"] for p in c.get("ports", [])}
+            for port in svc["spec"]["ports"]:
+                assert port["targetPort"] in names, f"Service {svc['metadata']['name']} targets missing port {port['targetPort']}"
+    check("every Service selects exactly one workload's pods and named ports", service_selectors)
+
+    hpas = by_kind(docs, "HorizontalPodAutoscaler")
+
+    def hpa():
+        if expect["hpa"]:
+            assert len(hpas) == 1, f"{len(hpas)} HPAs"
+            h = hpas[0]
+            ref = h["spec"]["scaleTargetRef"]
+            assert (ref["apiVersion"], ref["kind"], ref["name"]) == ("apps/v1", "Deployment", dep["metadata"]["name"]), f"HPA targets {ref}"
+            assert h["apiVersion"] == "autoscaling/v2", h["apiVersion"]
+            assert "replicas" not in dep["spec"], "Deployment sets spec.replicas while the HPA owns it"
+            cpu = [m for m in h["spec"]["metrics"] if m["resource"]["name"] == "cpu"]
+            assert cpu and cpu[0]["resource"]["target"]["type"] == "Utilization", "no CPU utilisation target"
+            b = h["spec"]["behavior"]
+            assert b["scaleDown"]["stabilizationWindowSeconds"] > b["scaleUp"]["stabilizationWindowSeconds"], "scale-down not stabilised"
+        else:
+            assert not hpas, "HPA rendered with autoscaling off"
+            assert dep["spec"]["replicas"] == expect["replicas"], f"replicas {dep['spec'].get('replicas')}"
+    check("HPA targets the Deployment, which leaves replicas to it", hpa)
+
+    def pdb():
+        pdbs = by_kind(docs, "PodDisruptionBudget")
+        if expect["pdb"]:
+            assert len(pdbs) == 1, "no PodDisruptionBudget although more than one replica always exists"
+            assert subset(pdbs[0]["spec"]["selector"]["matchLabels"], pod["metadata"]["labels"]), "PDB selects no API pod"
+        else:
+            assert not pdbs, "a PDB on a single guaranteed replica would block node drains"
+    check("PodDisruptionBudget exactly when more than one replica is guaranteed", pdb)
+
+    def redis_url():
+        assert cm.get("REDIS_URL") == expect["redis_url"], f"REDIS_URL is {cm.get('REDIS_URL')}, want {expect['redis_url']}"
+        pw = env_of(api).get("REDIS_PASSWORD")
+        if expect["secret"] is None:
+            assert pw is None, "REDIS_PASSWORD set without a password source"
+            return
+        assert pw, "the app gets no REDIS_PASSWORD"
+        ref = pw["valueFrom"]["secretKeyRef"]
+        assert (ref["name"], ref["key"]) == expect["secret"], f"REDIS_PASSWORD from {ref}, want {expect['secret']}"
+        if expect["secret_rendered"]:
+            sec = one(docs, "Secret", ref["name"])
+            assert ref["key"] in sec["data"], f"Secret {ref['name']} has no key {ref['key']}"
+    check("Redis URL and password reach the app", redis_url)
+
+    def redis():
+        sts = by_kind(docs, "StatefulSet")
+        if not expect["redis"]:
+            assert not sts and not [s for s in by_kind(docs, "Service") if "redis" in s["metadata"]["name"]], "in-cluster Redis rendered"
+            return
+        s = one(docs, "StatefulSet", REDIS)
+        spec = s["spec"]["template"]["spec"]
+        c = spec["containers"][0]
+        assert s["spec"]["replicas"] == 1
+        assert c["image"].startswith("redis:"), f"Redis image {c['image']} is not the official redis"
+        headless = one(docs, "Service", s["spec"]["serviceName"])
+        assert headless["spec"].get("clusterIP") == "None", "serviceName is not a headless Service"
+        client = one(docs, "Service", REDIS)
+        assert client["spec"].get("clusterIP") != "None"
+        conf_map = one(docs, "ConfigMap", next(v["configMap"]["name"] for v in spec["volumes"] if "configMap" in v))
+        conf = conf_map["data"]["redis.conf"].splitlines()
+        assert "appendonly yes" in conf, "append-only persistence is off"
+        assert "maxmemory-policy noeviction" in conf, "a maxmemory policy that evicts sessions"
+        env = env_of(c)
+        for name in ("REDIS_PASSWORD", "REDISCLI_AUTH"):
+            ref = env[name]["valueFrom"]["secretKeyRef"]
+            assert (ref["name"], ref["key"]) == expect["secret"], f"Redis {name} from {ref}"
+        assert "requirepass" in " ".join(c["args"]), "Redis never sets requirepass"
+        for probe in ("startupProbe", "livenessProbe", "readinessProbe"):
+            assert "redis-cli" in " ".join(c[probe]["exec"]["command"]), f"Redis {probe} does not ping"
+        vct = s["spec"].get("volumeClaimTemplates", [])
+        data = next(v for v in spec["volumes"] if v["name"] == "data") if not vct else None
+        mounts = {m["name"]: m["mountPath"] for m in c["volumeMounts"]}
+        assert mounts.get("data") == "/data", "Redis data is not mounted at /data"
+        if expect["persistence"]:
+            assert len(vct) == 1 and vct[0]["metadata"]["name"] == "data", "no PVC template for /data"
+            assert vct[0]["spec"]["resources"]["requests"]["storage"], "PVC without a size"
+            vlabels = vct[0]["metadata"].get("labels", {})
+            assert "app.kubernetes.io/version" not in vlabels and "helm.sh/chart" not in vlabels, \
+                "volumeClaimTemplates carry labels that change on upgrade (they are immutable)"
+        else:
+            assert not vct and "emptyDir" in data, "persistence off should use an emptyDir"
+        assert len(s["spec"]["template"]["metadata"]["annotations"]["checksum/config"]) == 64
+    check("Redis StatefulSet: official image, headless + client Service, AOF, noeviction, auth, probes, storage", redis)
+
+    def service_account():
+        sas = by_kind(docs, "ServiceAccount")
+        assert len(sas) == 1 and sas[0]["automountServiceAccountToken"] is False, "ServiceAccount automounts its token"
+        assert pod["spec"]["serviceAccountName"] == sas[0]["metadata"]["name"]
+    check("ServiceAccount without token automount", service_account)
+
+    def helm_test():
+        pods = by_kind(docs, "Pod")
+        assert len(pods) == 1, f"{len(pods)} test Pods"
+        p = pods[0]
+        assert p["metadata"]["annotations"]["helm.sh/hook"] == "test"
+        c = p["spec"]["containers"][0]
+        svc = one(docs, "Service", FULL)
+        port = next(x["port"] for x in svc["spec"]["ports"] if x["name"] == "http")
+        url = env_of(c)["XWING_URL"]["value"]
+        assert url == f"http://{FULL}:{port}", f"test Pod calls {url}, not the Service"
+        script = " ".join(c["args"])
+        for route in ("/auth/register", "/auth/login", "/auth/session"):
+            assert route in script, f"test Pod never calls {route}"
+    check("helm test Pod registers, logs in and reads the session through the Service", helm_test)
+
+    def network_policy():
+        nps = by_kind(docs, "NetworkPolicy")
+        if not expect["netpol"]:
+            assert not nps, "NetworkPolicy rendered while disabled"
+            return
+        rp = one(docs, "NetworkPolicy", REDIS)
+        redis_pod = one(docs, "StatefulSet", REDIS)["spec"]["template"]["metadata"]["labels"]
+        assert subset(rp["spec"]["podSelector"]["matchLabels"], redis_pod), "Redis policy selects no Redis pod"
+        rules = rp["spec"]["ingress"]
+        assert len(rules) == 1 and len(rules[0]["from"]) == 1, "Redis policy admits more than one peer"
+        peer = rules[0]["from"][0]["podSelector"]["matchLabels"]
+        assert subset(peer, pod["metadata"]["labels"]), "Redis policy does not admit the API pods"
+        assert not subset(peer, redis_pod), "Redis policy peer also matches Redis itself"
+        ap = one(docs, "NetworkPolicy", FULL)
+        assert subset(ap["spec"]["podSelector"]["matchLabels"], pod["metadata"]["labels"])
+    check("NetworkPolicy: Redis accepts only the API pods", network_policy)
+
+    def ingress():
+        ings = by_kind(docs, "Ingress")
+        if not expect["ingress"]:
+            assert not ings, "Ingress rendered while disabled"
+            return
+        ing = ings[0]
+        svc = one(docs, "Service", FULL)
+        names = {p["name"] for p in svc["spec"]["ports"]}
+        for rule in ing["spec"]["rules"]:
+            for path in rule["http"]["paths"]:
+                be = path["backend"]["service"]
+                assert be["name"] == FULL and be["port"]["name"] in names, f"Ingress backend {be} is not the API Service"
+        assert ing["spec"].get("ingressClassName") == expect["ingress"], "ingressClassName"
+    check("Ingress routes to the API Service", ingress)
+
+    def service_monitor():
+        sms = by_kind(docs, "ServiceMonitor")
+        if not expect["servicemonitor"]:
+            assert not sms, "ServiceMonitor rendered without the monitoring.coreos.com/v1 API or while disabled"
+            return
+        sm = one(docs, "ServiceMonitor")
+        svc = one(docs, "Service", FULL)
+        assert subset(sm["spec"]["selector"]["matchLabels"], svc["metadata"]["labels"]), "ServiceMonitor selects no Service"
+        others = [s for s in by_kind(docs, "Service") if s is not svc and subset(sm["spec"]["selector"]["matchLabels"], s["metadata"]["labels"])]
+        assert not others, "ServiceMonitor also selects the Redis Services"
+        names = {p["name"] for p in svc["spec"]["ports"]}
+        assert all(e["port"] in names and e["path"] == "/metrics" for e in sm["spec"]["endpoints"]), "ServiceMonitor endpoint"
+        for k, v in expect.get("sm_labels", {}).items():
+            assert sm["metadata"]["labels"].get(k) == v, f"ServiceMonitor lacks label {k}={v}"
+    check("ServiceMonitor only with the monitoring API, selecting the metrics port", service_monitor)
+
+    def service_type():
+        svc = one(docs, "Service", FULL)
+        assert svc["spec"]["type"] == expect["service_type"], svc["spec"]["type"]
+        http = next(p for p in svc["spec"]["ports"] if p["name"] == "http")
+        assert http.get("nodePort") == expect.get("node_port"), f"nodePort {http.get('nodePort')}"
+        assert ("metrics" in {p["name"] for p in svc["spec"]["ports"]}) == expect["metrics"]
+    check("API Service type and ports", service_type)
+    return results
+
+
+# ---------------------------------------------------------------- the matrix
+
+BASE = {
+    "hpa": True, "replicas": None, "pdb": True, "metrics": True, "redis": True, "persistence": True,
+    "redis_url": f"redis://{REDIS}:6379", "secret": (REDIS, "redis-password"), "secret_rendered": True,
+    "netpol": False, "ingress": None, "servicemonitor": False, "service_type": "ClusterIP",
+}
+
+VARIANTS = [
+    ("defaults", {}, (), {}),
+    ("hpa-off", {"autoscaling": {"enabled": False}, "replicaCount": 3}, (), {"hpa": False, "replicas": 3}),
+    ("hpa-off-single-replica", {"autoscaling": {"enabled": False}, "replicaCount": 1}, (),
+     {"hpa": False, "replicas": 1, "pdb": False}),
+    ("hpa-min-1", {"autoscaling": {"minReplicas": 1}}, (), {"pdb": False}),
+    ("external-redis-host-tls-existing-secret",
+     {"redis": {"enabled": False}, "externalRedis": {"host": "redis.example.internal", "port": 6380, "tls": True,
+                                                   "existingSecret": "managed-redis", "existingSecretPasswordKey": "pw"}},
+     (), {"redis": False, "redis_url": "rediss://redis.example.internal:6380", "secret": ("managed-redis", "pw"),
+          "secret_rendered": False}),
+    ("external-redis-url-password",
+     {"redis": {"enabled": False}, "externalRedis": {"url": "redis://cache.example.internal:6379/2", "password": "s3cret"}},
+     (), {"redis": False, "redis_url": "redis://cache.example.internal:6379/2",
+          "secret": (f"{FULL}-external-redis", "redis-password")}),
+    ("external-redis-no-password",
+     {"redis": {"enabled": False}, "externalRedis": {"host": "10.0.0.5"}},
+     (), {"redis": False, "redis_url": "redis://10.0.0.5:6379", "secret": None, "secret_rendered": False}),
+    ("redis-existing-secret", {"redis": {"auth": {"existingSecret": "my-redis", "existingSecretPasswordKey": "password"}}},
+     (), {"secret": ("my-redis", "password"), "secret_rendered": False}),
+    ("networkpolicy", {"networkPolicy": {"enabled": True}}, (), {"netpol": True}),
+    ("ingress", {"ingress": {"enabled": True, "className": "nginx",
+                             "tls": [{"secretName": "xwing-tls", "hosts": ["xwing.local"]}]}}, (), {"ingress": "nginx"}),
+    ("servicemonitor", {"metrics": {"serviceMonitor": {"enabled": True, "labels": {"release": "kube-prometheus-stack"}}}},
+     ("monitoring.coreos.com/v1",), {"servicemonitor": True, "sm_labels": {"release": "kube-prometheus-stack"}}),
+    ("servicemonitor-without-crd", {"metrics": {"serviceMonitor": {"enabled": True}}}, (), {"servicemonitor": False}),
+    ("metrics-off", {"metrics": {"enabled": False}}, (), {"metrics": False}),
+    ("persistence-off", {"redis": {"persistence": {"enabled": False}}}, (), {"persistence": False}),
+    ("nodeport", {"service": {"type": "NodePort", "nodePort": 30080}}, (), {"service_type": "NodePort", "node_port": 30080}),
+]
+
+# (values, --set, substring the error must contain)
+REJECTIONS = [
+    ({}, ["replicaCount=two"], "/replicaCount"),
+    ({"autoscalling": {"enabled": True}}, [], "autoscalling"),
+    ({"autoscaling": {"minReplicas": 0}}, [], "/autoscaling/minReplicas"),
+    ({"config": {"LOG_LEVEL": "verbose"}}, [], "/config/LOG_LEVEL"),
+    ({"config": {"SESSION_TTL": 60}}, [], "SESSION_TTL"),
+    ({"config": {"RATE_LIMIT_MAX": "100"}}, [], "/config/RATE_LIMIT_MAX"),
+    ({"service": {"type": "Ingress"}}, [], "/service/type"),
+    ({"redis": {"persistence": {"size": "lots"}}}, [], "/redis/persistence/size"),
+    ({"redis": {"config": {"maxmemoryPolicy": "lru"}}}, [], "/redis/config/maxmemoryPolicy"),
+    ({"externalRedis": {"url": "redis://:hunter2@cache:6379"}}, [], "/externalRedis/url"),
+    ({"image": {"pullPolicy": "Sometimes"}}, [], "/image/pullPolicy"),
+    ({"image": {"tag": "latest"}}, [], "/image/tag"),
+    ({"resources": {"requests": {"cpu": "lots"}}}, [], "/resources/requests/cpu"),
+    ({"redis": {"enabled": False}}, [], "externalRedis.url or externalRedis.host"),
+    ({"autoscaling": {"minReplicas": 5, "maxReplicas": 3}}, [], "minReplicas must not exceed"),
+    ({"resources": {"requests": {"memory": "128Mi"}}}, ["resources.requests.cpu=null"], "resources.requests.cpu"),
+]
+
+
+def mutations():
+    """Broken renders of the defaults, each with the check that must catch it."""
+
+    def deployment(docs):
+        return one(docs, "Deployment", FULL)
+
+    def api(docs):
+        return deployment(docs)["spec"]["template"]["spec"]["containers"][0]
+
+    def readiness_route(docs):
+        api(docs)["readinessProbe"]["httpGet"]["path"] = "/ready"
+
+    def replicas_with_hpa(docs):
+        deployment(docs)["spec"]["replicas"] = 2
+
+    def selector_typo(docs):
+        one(docs, "Service", FULL)["spec"]["selector"]["app.kubernetes.io/component"] = "web"
+
+    def drop_pdb(docs):
+        docs.remove(one(docs, "PodDisruptionBudget"))
+
+    def wrong_redis_host(docs):
+        one(docs, "ConfigMap", FULL)["data"]["REDIS_URL"] = "redis://redis:6379"
+
+    def lru(docs):
+        cm = one(docs, "ConfigMap", REDIS)
+        cm["data"]["redis.conf"] = cm["data"]["redis.conf"].replace("noeviction", "allkeys-lru")
+
+    def hpa_target(docs):
+        one(docs, "HorizontalPodAutoscaler")["spec"]["scaleTargetRef"]["name"] = "other"
+
+    def writable_root(docs):
+        api(docs)["securityContext"]["readOnlyRootFilesystem"] = False
+
+    def short_grace(docs):
+        deployment(docs)["spec"]["template"]["spec"]["terminationGracePeriodSeconds"] = 5
+
+    def missing_label(docs):
+        del one(docs, "ServiceAccount")["metadata"]["labels"]["app.kubernetes.io/component"]
+
+    return [
+        (readiness_route, "probes hit"), (replicas_with_hpa, "HPA targets"), (selector_typo, "every Service"),
+        (drop_pdb, "PodDisruptionBudget"), (wrong_redis_host, "Redis URL"), (lru, "Redis StatefulSet"),
+        (hpa_target, "HPA targets"), (writable_root, "restricted security"), (short_grace, "rolling update"),
+        (missing_label, "recommended labels"),
+    ]
+
+
+def kubeconform(files, schemas):
+    location = os.path.join(schemas, "{{ .NormalizedKubernetesVersion }}-standalone{{ .StrictSuffix }}",
+                            "{{ .ResourceKind }}{{ .KindSuffix }}.json")
+    cmd = ["kubeconform", "-strict", "-summary", "-output", "json", "-kubernetes-version", KUBE_VERSION,
+           "-schema-location", location, *files]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    report = json.loads(proc.stdout)
+    return proc.returncode, report
+
+
+def repo_checks(root, chart, schemas, out, skaffold_helm, res):
+    """The files around the chart: plain manifests, kind, metrics-server, images, skaffold."""
+
+    def check(name, fn):
+        try:
+            fn()
+            res.ok(name)
+        except (AssertionError, KeyError, IndexError, TypeError, StopIteration, ValueError) as exc:
+            res.fail(name, str(exc) or repr(exc))
+
+    def read(rel):
+        with open(os.path.join(root, rel)) as fh:
+            return fh.read()
+
+    values = yaml.safe_load(read("charts/xwing/values.yaml"))
+
+    def plain_manifests():
+        proc = subprocess.run(["bash", os.path.join(root, "k8s/manifests/render.sh")], capture_output=True, text=True, timeout=60)
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stdout == read("k8s/manifests/xwing.yaml"), "k8s/manifests/xwing.yaml is stale: run make manifests"
+        docs = load_docs(proc.stdout)
+        assert not by_kind(docs, "Secret"), "plain manifests carry a Secret (a password in git)"
+        assert not by_kind(docs, "Pod"), "plain manifests carry the helm-test Pod"
+    check("k8s/manifests/xwing.yaml is current and holds no Secret", plain_manifests)
+
+    def kind_config():
+        cfg = yaml.safe_load(read("k8s/kind/cluster.yaml"))
+        roles = [n["role"] for n in cfg["nodes"]]
+        assert roles == ["control-plane", "worker", "worker"], f"kind nodes {roles}"
+        kv = yaml.safe_load(read("k8s/kind/values.yaml"))
+        ports = [m["containerPort"] for n in cfg["nodes"] for m in n.get("extraPortMappings", [])]
+        assert kv["service"]["nodePort"] in ports, f"nodePort {kv['service']['nodePort']} is not mapped by kind ({ports})"
+        proc = subprocess.run(["helm", "template", RELEASE, chart, "-f", os.path.join(root, "k8s/kind/values.yaml")],
+                              capture_output=True, text=True, timeout=60)
+        assert proc.returncode == 0, proc.stderr
+        svc = one(load_docs(proc.stdout), "Service", FULL)
+        assert svc["spec"]["type"] == "NodePort" and svc["spec"]["ports"][0]["nodePort"] == kv["service"]["nodePort"]
+    check("kind config: 1 control plane + 2 workers, NodePort of k8s/kind/values.yaml mapped", kind_config)
+
+    def plain_valid():
+        files = [os.path.join(root, "k8s/metrics-server/metrics-server.yaml"), os.path.join(root, "k8s/manifests/xwing.yaml")]
+        code, report = kubeconform(files, schemas)
+        assert code == 0 and report["summary"]["skipped"] == 0, json.dumps(report)[:1000]
+        ms = one(load_docs(read("k8s/metrics-server/metrics-server.yaml")), "Deployment", "metrics-server")
+        assert "--kubelet-insecure-tls" in ms["spec"]["template"]["spec"]["containers"][0]["args"], "kind needs --kubelet-insecure-tls"
+    check("metrics-server (with kubelet-insecure-tls) and plain manifests pass kubeconform", plain_valid)
+
+    def base_image_names():
+        script = read("images/build-base-images.sh")
+        redis = f"{values['redis']['image']['repository']}:{values['redis']['image']['tag']}"
+        assert f'redis_image="${{REDIS_IMAGE:-{redis}}}"' in script, f"base-images does not build the chart's {redis}"
+        node = next(line.split("=", 1)[1] for line in read("Dockerfile").splitlines() if line.startswith("ARG NODE_IMAGE="))
+        assert f'node_image="${{NODE_IMAGE:-{node}}}"' in script, f"base-images does not build the Dockerfile's {node}"
+        assert read("Dockerfile").rstrip().endswith('CMD ["node", "dist/server.js"]'), "runtime is not the last stage"
+    check("offline stand-ins carry the Dockerfile's and the chart's image names", base_image_names)
+
+    def dockerfile():
+        stages, current = {}, None
+        for line in read("Dockerfile").splitlines():
+            if line.startswith("FROM "):
+                current = line.split(" AS ")[-1].strip()
+                stages[current] = []
+            elif current and line and not line.startswith("#"):
+                stages[current].append(line)
+        assert list(stages)[-1] == "runtime", "runtime must be the default (last) stage"
+        for name, cmd in (("runtime", 'CMD ["node", "dist/server.js"]'), ("dev", 'CMD ["node", "--watch", "app/src/server.ts"]')):
+            body = stages[name]
+            users = [line.split()[1] for line in body if line.startswith("USER ")]
+            assert users and users[-1].split(":")[0].isdigit() and users[-1] != "0", f"{name} runs as {users}"
+            assert cmd in body, f"{name} stage does not end in {cmd}"
+        assert not any("npm ci" in line and "--omit=dev" not in line for line in stages["prod-deps"]), "dev deps in runtime"
+        with open(os.path.join(root, "package.json")) as fh:
+            version = json.load(fh)["version"]
+        chart_meta = yaml.safe_load(read("charts/xwing/Chart.yaml"))
+        assert chart_meta["appVersion"] == version, f"Chart appVersion {chart_meta['appVersion']} != package.json {version}"
+    check("Dockerfile: numeric non-root users, node as PID 1, dev watcher; appVersion = package.json", dockerfile)
+
+    def skaffold():
+        path = os.path.join(root, "skaffold.yaml")
+        with open(path) as fh:
+            raw = yaml.safe_load(fh)
+        release_name = raw["deploy"]["helm"]["releases"][0]["name"]
+        proc = subprocess.run(["helm", "template", release_name, chart], capture_output=True, text=True, timeout=60)
+        services = {s["metadata"]["name"]: {p["port"] for p in s["spec"]["ports"]} for s in by_kind(load_docs(proc.stdout), "Service")}
+        for pf in raw["portForward"]:
+            assert pf["port"] in services.get(pf["resourceName"], set()), f"portForward to {pf['resourceName']}:{pf['port']} matches no Service"
+        effective = {}
+        for profiles in ("", "kind", "minikube", "dev", "kind,dev"):
+            cmd = ["skaffold", "diagnose", "--yaml-only", "--filename", path]
+            if profiles:
+                cmd += ["--profile", profiles]
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120, cwd=root)
+            assert proc.returncode == 0, f"skaffold rejects skaffold.yaml with profiles '{profiles}': {proc.stderr[-800:]}"
+            effective[profiles] = yaml.safe_load(proc.stdout)
+        for profiles, cfg in effective.items():
+            rel = cfg["deploy"]["helm"]["releases"][0]
+            assert rel["chartPath"].rstrip("/").endswith("charts/xwing"), f"{profiles}: chart {rel['chartPath']}"
+            assert rel["setValueTemplates"]["image.tag"] == "{{.IMAGE_TAG_xwing}}", f"{profiles}: image tag not from the build"
+            assert cfg["build"]["local"]["push"] is False, f"{profiles}: images would be pushed"
+            art = cfg["build"]["artifacts"][0]
+            dev = "dev" in profiles
+            assert art["docker"]["target"] == ("dev" if dev else "runtime"), f"{profiles}: target {art['docker']['target']}"
+            if dev:
+                assert art["sync"]["manual"][0]["src"].startswith("app/src/"), f"{profiles}: no file sync"
+                assert rel["setValues"]["securityContext.readOnlyRootFilesystem"] == "false", f"{profiles}: sync needs a writable root"
+        assert effective["kind"]["deploy"]["kubeContext"] == "kind-xwing"
+        assert effective["kind,dev"]["deploy"]["kubeContext"] == "kind-xwing", "dev profile drops the kind context"
+    check("skaffold.yaml: valid for skaffold, every profile keeps the Helm release, dev syncs", skaffold)
+
+    def skaffold_rejects():
+        with open(os.path.join(root, "skaffold.yaml")) as fh:
+            text = fh.read()
+        assert "    push: false\n" in text
+        bad = os.path.join(out, "skaffold-unknown-field.yaml")
+        with open(bad, "w") as fh:
+            fh.write(text.replace("    push: false\n", "    push: false\n    pushy: true\n", 1))
+        proc = subprocess.run(["skaffold", "diagnose", "--yaml-only", "--filename", bad], capture_output=True,
+                              text=True, timeout=120, cwd=root)
+        assert proc.returncode != 0 and "pushy" in proc.stderr, f"skaffold accepted an unknown field: {proc.stderr[-300:]}"
+    check("skaffold rejects an unknown field in skaffold.yaml, naming it", skaffold_rejects)
+
+    def skaffold_render():
+        # What skaffold would deploy, rendered offline from a stated build result: the built
+        # tag must reach the Deployment, and the dev profile's values must take effect.
+        builds = os.path.join(out, "skaffold-builds.json")
+        with open(builds, "w") as fh:
+            json.dump({"builds": [{"imageName": "xwing", "tag": "xwing:render-check"}]}, fh)
+        env = {**os.environ, "PATH": f"{skaffold_helm}:{os.environ['PATH']}"}
+        for profile in ("", "dev"):
+            cmd = ["skaffold", "render", "--offline=true", "--digest-source=tag", "--build-artifacts", builds,
+                   "--filename", os.path.join(root, "skaffold.yaml")]
+            if profile:
+                cmd += ["--profile", profile]
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=180, cwd=root, env=env)
+            assert proc.returncode == 0, f"skaffold render {profile}: {proc.stderr[-800:]}"
+            docs = load_docs(proc.stdout)
+            deployment = one(docs, "Deployment", "xwing")
+            spec = deployment["spec"]["template"]["spec"]
+            image = spec["containers"][0]["image"]
+            assert image == "xwing:render-check", f"{profile or 'default'}: Deployment runs {image}"
+            writable = spec["containers"][0]["securityContext"]["readOnlyRootFilesystem"] is False
+            assert writable == (profile == "dev"), f"{profile or 'default'}: readOnlyRootFilesystem"
+            assert bool(by_kind(docs, "HorizontalPodAutoscaler")) == (profile != "dev"), f"{profile or 'default'}: HPA"
+    check("skaffold render puts the built tag into the chart; dev values apply", skaffold_render)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--root", required=True)
+    ap.add_argument("--chart", required=True)
+    ap.add_argument("--schemas", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--skaffold-helm", required=True, help="directory whose helm skaffold runs (Helm 3)")
+    args = ap.parse_args()
+    os.makedirs(args.out, exist_ok=True)
+    res = Results()
+    rendered = {}
+
+    for name, values, apis, overrides in VARIANTS:
+        print(f"variant {name}")
+        values_file = os.path.join(args.out, f"{name}.values.yaml")
+        with open(values_file, "w") as fh:
+            yaml.safe_dump(values, fh)
+        lint = subprocess.run(["helm", "lint", "--strict", args.chart, "--values", values_file,
+                               "--kube-version", KUBE_VERSION], capture_output=True, text=True, timeout=60)
+        if lint.returncode == 0:
+            res.ok(f"{name}: helm lint --strict")
+        else:
+            res.fail(f"{name}: helm lint --strict", (lint.stdout + lint.stderr).strip()[-1000:])
+        notes = render_notes(args.chart, values_file)
+        if "xw-xwing" in notes and "<no value>" not in notes and "%!" not in notes:
+            res.ok(f"{name}: NOTES.txt renders")
+        else:
+            res.fail(f"{name}: NOTES.txt renders", notes[-500:])
+        proc = helm_template(args.chart, api_versions=apis, values=values)
+        if proc.returncode != 0:
+            res.fail(f"{name}: helm template", proc.stderr.strip())
+            continue
+        path = os.path.join(args.out, f"{name}.yaml")
+        with open(path, "w") as fh:
+            fh.write(proc.stdout)
+        docs = load_docs(proc.stdout)
+        rendered[name] = (path, docs)
+        expect = {**BASE, **overrides}
+        for check, failure in check_render(docs, expect):
+            if failure:
+                res.fail(f"{name}: {check}", failure)
+            else:
+                res.ok(f"{name}: {check}")
+
+    print("kubeconform (Kubernetes v%s schemas, strict)" % KUBE_VERSION)
+    code, report = kubeconform([p for p, _ in rendered.values()], args.schemas)
+    summary = report["summary"]
+    bad = [r for r in report["resources"] if r["status"] != "statusValid"]
+    skipped = summary.get("skipped", 0)
+    if code == 0 and not bad and skipped == 0 and summary["valid"] == sum(len(d) for _, d in rendered.values()):
+        res.ok(f"kubeconform: {summary['valid']} objects in {len(rendered)} variants valid, none skipped")
+    else:
+        res.fail("kubeconform", json.dumps(bad or summary)[:2000])
+
+    broken = copy.deepcopy(rendered["defaults"][1])
+    one(broken, "Deployment", FULL)["spec"]["strategy"]["rollingUpdate"]["maxUnavailible"] = 1
+    bad_path = os.path.join(args.out, "broken-unknown-field.yaml")
+    with open(bad_path, "w") as fh:
+        yaml.safe_dump_all(broken, fh)
+    code, report = kubeconform([bad_path], args.schemas)
+    msgs = " ".join(r.get("msg", "") for r in report["resources"])
+    if code != 0 and "maxUnavailible" in msgs:
+        res.ok("kubeconform rejects an unknown field, naming it")
+    else:
+        res.fail("kubeconform rejects an unknown field", f"exit {code}: {msgs[:500]}")
+
+    print("values rejected with a message naming the field")
+    for values, sets, needle in REJECTIONS:
+        proc = helm_template(args.chart, sets=sets, values=values)
+        label = " ".join(["reject", *([json.dumps(values)] if values else []), *sets])
+        if proc.returncode != 0 and needle in proc.stderr:
+            res.ok(f"{label} -> names {needle}")
+        else:
+            res.fail(label, f"exit {proc.returncode}, stderr: {proc.stderr.strip()[:300]}")
+
+    print("the checks catch broken renders")
+    base_docs = rendered["defaults"][1]
+    for mutate, check_prefix in mutations():
+        docs = copy.deepcopy(base_docs)
+        mutate(docs)
+        flagged = [c for c, f in check_render(docs, BASE) if f and c.startswith(check_prefix)]
+        if flagged:
+            res.ok(f"{mutate.__name__} is caught by '{flagged[0]}'")
+        else:
+            res.fail(f"{mutate.__name__}", f"no check starting with '{check_prefix}' failed")
+
+    print("config change rolls the pods")
+    changed = helm_template(args.chart, values={"config": {"LOG_LEVEL": "debug"}})
+    digest = lambda docs: one(docs, "Deployment", FULL)["spec"]["template"]["metadata"]["annotations"]["checksum/config"]
+    if changed.returncode == 0 and digest(load_docs(changed.stdout)) != digest(base_docs):
+        res.ok("checksum/config changes when config.LOG_LEVEL does")
+    else:
+        res.fail("checksum/config changes with config", changed.stderr.strip()[:300])
+
+    print("k8s/, images/ and skaffold.yaml")
+    repo_checks(args.root, args.chart, args.schemas, args.out, args.skaffold_helm, res)
+
+    print(f"chart: {res.passed} passed, {len(res.failed)} failed")
+    if res.failed:
+        print("failures:\n  " + "\n  ".join(res.failed), file=sys.stderr)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
