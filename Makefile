@@ -16,4 +16,4 @@ help: ## List the targets with what they do
 include $(sort $(wildcard $(ROOT)/mk/*.mk))
 
 .PHONY: test
-test: lint typecheck coverage ## Everything CI runs: lint, types, tests with coverage
+test: lint typecheck coverage test-chart ## Everything CI runs: lint, types, tests with coverage, chart checks
