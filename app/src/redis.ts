@@ -40,6 +40,11 @@ export function redisOptions(settings: RedisSettings): RedisOptions {
     enableAutoPipelining: true,
     // Without keep-alive a peer that vanished (node lost, network cut) can hang the socket for minutes.
     keepAlive: 10_000,
+    // Keep-alive only probes an idle socket. While commands are outstanding (any traffic, even the
+    // readiness PINGs) a black-holed connection just retransmits for ~15 minutes (tcp_retries2) and
+    // every command on it times out. When nothing at all arrives for two command timeouts while
+    // commands wait, the socket is dead: ioredis destroys it and the retry strategy connects afresh.
+    socketTimeout: settings.REDIS_COMMAND_TIMEOUT_MS * 2,
     noDelay: true,
     retryStrategy: (attempt) => Math.min(50 * 2 ** Math.min(attempt, 10), 2000),
     lazyConnect: true,

@@ -3,6 +3,9 @@ import type { Duplex } from 'node:stream';
 import type { Config } from '../config.ts';
 import { HttpProblem, type ProblemKind } from './problem.ts';
 
+/** How often Node looks for connections past HEADERS_TIMEOUT_MS or REQUEST_TIMEOUT_MS. */
+export const CONNECTIONS_CHECKING_INTERVAL_MS = 1000;
+
 export type ServerTimeouts = Pick<
   Config,
   'KEEP_ALIVE_TIMEOUT_MS' | 'HEADERS_TIMEOUT_MS' | 'REQUEST_TIMEOUT_MS' | 'MAX_REQUESTS_PER_SOCKET'
@@ -20,6 +23,9 @@ export function createHttpServer(listener: RequestListener, timeouts: ServerTime
       keepAliveTimeout: timeouts.KEEP_ALIVE_TIMEOUT_MS,
       headersTimeout: timeouts.HEADERS_TIMEOUT_MS,
       requestTimeout: timeouts.REQUEST_TIMEOUT_MS,
+      // Node enforces the two timeouts above only when this timer fires (every 30 s by default),
+      // so a slow client would otherwise hold its socket up to 30 s longer than configured.
+      connectionsCheckingInterval: CONNECTIONS_CHECKING_INTERVAL_MS,
       noDelay: true,
     },
     listener,
