@@ -34,12 +34,25 @@ CMD ["node", "--watch", "app/src/server.ts"]
 
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production
+# V8 sizes its young generation from the memory it sees (well over 100 MiB on a big node): under
+# load the heap then grows far past the live set (make bench: ~300 MB peak RSS for ~60 MB of heap in use).
+# 8 MiB semi-spaces keep the peak near 200 MB, with no CPU cost per request the bench could see.
+ENV NODE_OPTIONS=--max-semi-space-size=8
 WORKDIR /app
 # Everything stays owned by root and read-only for the app user: the container runs with a
 # read-only root file system and writes only to /tmp.
 COPY --from=prod-deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
+# A V8 code cache of every module but the entry, made at build time: start-up then skips
+# compiling ~400 modules. It is made by the runtime user because Node keys the cache directory by
+# uid, then owned by root like the rest of /app; at run time Node only reads it.
+ENV NODE_COMPILE_CACHE=/app/.node-compile-cache
+RUN install -d -o 1000 -g 1000 "$NODE_COMPILE_CACHE" \
+ && setpriv --reuid=1000 --regid=1000 --clear-groups \
+      node --input-type=module -e 'for (const m of process.argv.slice(1)) await import(m)' \
+      $(find /app/dist -name '*.js' ! -name server.js) @godaddy/terminus \
+ && chown -R root:root "$NODE_COMPILE_CACHE"
 # Reported by the build-info metric; last, so that a new commit rebuilds one tiny layer.
 ARG BUILD_COMMIT=unknown
 ENV BUILD_COMMIT=${BUILD_COMMIT}
