@@ -32,8 +32,13 @@ if [ -z "${REDIS_URL:-}" ]; then
   export REDIS_URL="redis://127.0.0.1:$port"
 fi
 
+# The project's Node 24, not whatever `node` is first on PATH: the machine's Node 20 lacks APIs the
+# service uses (module.findPackageJSON) and would crash when this script is run outside make.
+node_bin="$root/.tools/node/bin/node"
+[ -x "$node_bin" ] || { echo "run-local: $node_bin is missing; run 'make run' (or 'make node')" >&2; exit 1; }
+
 echo "run-local: xwing on http://127.0.0.1:${PORT:-8080}, metrics on :${METRICS_PORT:-9464}/metrics (Ctrl-C stops both)" >&2
-node dist/server.js &
+"$node_bin" dist/server.js &
 app_pid=$!
 trap 'kill -TERM "$app_pid" 2>/dev/null; wait "$app_pid"; cleanup' INT TERM
 wait "$app_pid"

@@ -102,7 +102,6 @@ export function createApp({ config, redis, logger, metrics, servedBy, profileLoo
       sessions,
       loginLimiter,
       allowRegistration: config.ALLOW_REGISTRATION,
-      sessionTtlSeconds: config.SESSION_TTL_SECONDS,
       cookieSecure: config.COOKIE_SECURE,
       guards: [apiLimit],
       authenticated,

@@ -30,6 +30,8 @@ describe('configuration', () => {
     ['LOG_LEVEL', 'loud'],
     ['TRUST_PROXY', 'true'],
     ['TRUST_PROXY', '10.0.0.0/8, everyone'],
+    ['TRUST_PROXY', '10.0.0.0/33'],
+    ['TRUST_PROXY', 'fd00::/129'],
     ['PASSWORD_SCRYPT_COST', '20000'],
     ['WEB_CONCURRENCY', '0'],
   ])('refuses %s=%s with an error naming the variable', (name, value) => {

@@ -26,8 +26,10 @@ const trustProxy = z
     const entries = trimmed.split(',').map((entry) => entry.trim());
     for (const entry of entries) {
       const [address, prefix] = entry.split('/');
-      const validPrefix = prefix === undefined || /^\d{1,3}$/.test(prefix);
-      if (!NAMED_PROXY_RANGES.has(entry) && !(address && isIP(address) && validPrefix)) {
+      const family = address ? isIP(address) : 0;
+      // proxy-addr throws a TypeError at app start for /33 or /129: refuse it here, with its name.
+      const validPrefix = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+      if (!NAMED_PROXY_RANGES.has(entry) && !(family !== 0 && validPrefix)) {
         ctx.addIssue({
           code: 'custom',
           message: `"${entry}" is not a hop count, an IP address, a CIDR or one of ${[...NAMED_PROXY_RANGES].join(', ')} ("true" is refused on purpose)`,
@@ -44,7 +46,6 @@ const redisUrl = z
   .refine((value) => /^rediss?:\/\//.test(value) && URL.canParse(value), 'must be a redis:// or rediss:// URL');
 
 export const configSchema = z.object({
-  NODE_ENV: z.enum(['production', 'development', 'test']).default('production'),
   PORT: integer(8080, 0, 65535),
   METRICS_PORT: integer(9464, 0, 65535),
   REDIS_URL: redisUrl,

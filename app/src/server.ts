@@ -58,7 +58,7 @@ async function runWorker(config: Config, clustered: boolean): Promise<void> {
   redis.connect().catch((error: unknown) => logger.warn({ err: error }, 'redis not reachable yet; retrying'));
 
   const app = createApp({ config, redis, logger, metrics, servedBy });
-  const server = createHttpServer(app, config);
+  const server = createHttpServer(app, config, servedBy);
   let shuttingDown = false;
 
   let metricsServer: ReturnType<typeof createMetricsServer> | undefined;

@@ -128,7 +128,7 @@ describe('requests the HTTP parser refuses', () => {
       HEADERS_TIMEOUT_MS: 2000,
       REQUEST_TIMEOUT_MS: 3000,
       MAX_REQUESTS_PER_SOCKET: 100,
-    });
+    }, 'parser-pod');
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as { port: number };
     const raw = (payload: string) =>
@@ -143,6 +143,8 @@ describe('requests the HTTP parser refuses', () => {
       const huge = await raw(`GET /auth/session HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${'a'.repeat(20_000)}\r\n\r\n`);
       expect(huge).toMatch(/^HTTP\/1\.1 431 /);
       expect(huge).toContain('"type":"https://xwing.dev/problems/headersTooLarge"');
+      expect(huge).toContain('\r\nX-Served-By: parser-pod\r\n');
+      expect(huge).toMatch(/\r\nX-Request-Id: [0-9a-f-]{36}\r\n/);
       const garbage = await raw('NOT HTTP AT ALL\r\n\r\n');
       expect(garbage).toMatch(/^HTTP\/1\.1 400 /);
       expect(garbage).toContain('application/problem+json');

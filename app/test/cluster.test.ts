@@ -24,7 +24,7 @@ describe('cluster mode (WEB_CONCURRENCY > 1)', () => {
     const text = await (await fetch(service.metricsUrl)).text();
     const count = text.match(/^http_request_duration_seconds_count\{method="GET",route="\/auth\/session",status_code="401"\} (\d+)/m);
     expect(Number(count?.[1])).toBe(20);
-    expect(text).toMatch(/^xwing_build_info\{/m);
+    expect(text).toMatch(/^xwing_build_info\{.*\} 1$/m);
   });
 
   it('drains every worker on SIGTERM and exits 0', async () => {

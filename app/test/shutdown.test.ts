@@ -24,6 +24,10 @@ describe('graceful shutdown on SIGTERM (terminus)', () => {
     const token = await login(url, 'shutdown-user');
     const keepAlive = new Agent({ keepAlive: true, maxSockets: 1 });
     await get(`${url}/healthz`, keepAlive);
+    const idle = Object.values(keepAlive.freeSockets).flat()[0];
+    expect(idle).toBeDefined();
+    let idleClosedAt = Number.POSITIVE_INFINITY;
+    idle?.once('close', () => (idleClosedAt = Date.now()));
 
     const inFlight = fetch(`${url}/work?ms=2000`, { headers: { Authorization: `Bearer ${token}` } });
     await new Promise((resolve) => setTimeout(resolve, 200));
@@ -47,9 +51,10 @@ describe('graceful shutdown on SIGTERM (terminus)', () => {
 
     const finished = await inFlight;
     expect(finished.status).toBe(200);
+    // The idle keep-alive socket was closed by the drain, not by the process exiting later.
+    expect(idleClosedAt).toBeLessThan(Date.now());
     expect(await service.exited).toBe(0);
     expect(service.output()).toMatch(/shutdown: complete/);
-    expect(keepAlive.freeSockets).toEqual({});
     keepAlive.destroy();
   });
 

@@ -92,4 +92,15 @@ describe('profile cache (cache-aside on Redis)', () => {
     expect(entry).toEqual({ value: 'filled elsewhere', hit: false });
     expect(loaded).toBe(false);
   });
+
+  it('takes over at once when the holder releases the lock without filling the entry', async () => {
+    const cache = createCache(t.redis, { ttlSeconds: 10, lockMs: 2000, pollMs: 10 }, silentEvents());
+    await t.redis.set('lock:released', 'a replica whose lookup failed', 'PX', 2000);
+    setTimeout(() => void t.redis.del('lock:released'), 50);
+    const started = Date.now();
+    const entry = await cache.getOrLoad('released', async () => 'loaded here');
+    expect(entry.value).toBe('loaded here');
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(await t.redis.get('cache:released')).toBe(JSON.stringify('loaded here'));
+  });
 });

@@ -90,24 +90,27 @@ export function createCache(redis: Redis, options: CacheOptions, events: CacheEv
     events.miss();
     const lockKey = `lock:${key}`;
     const owner = randomUUID();
-    let acquired: boolean;
-    try {
-      acquired = (await redis.set(lockKey, owner, 'PX', options.lockMs, 'NX')) === 'OK';
-    } catch (error) {
-      events.error('cache.lock', error);
-      return { value: await load(), hit: false };
-    }
-    if (acquired) {
-      try {
-        const value = await load();
-        await write(key, value);
-        return { value, hit: false };
-      } finally {
-        await release(lockKey, owner);
-      }
-    }
     const deadline = Date.now() + options.lockMs;
-    while (Date.now() < deadline) {
+    // Retrying the lock on every poll means a holder that released it without filling the entry
+    // (its lookup failed, or a full Redis refused the write) hands over at once, not at the deadline.
+    for (;;) {
+      let acquired: boolean;
+      try {
+        acquired = (await redis.set(lockKey, owner, 'PX', options.lockMs, 'NX')) === 'OK';
+      } catch (error) {
+        events.error('cache.lock', error);
+        break;
+      }
+      if (acquired) {
+        try {
+          const value = await load();
+          await write(key, value);
+          return { value, hit: false };
+        } finally {
+          await release(lockKey, owner);
+        }
+      }
+      if (Date.now() >= deadline) break;
       await sleep(options.pollMs);
       try {
         const filled = await read<T>(key);
@@ -116,7 +119,7 @@ export function createCache(redis: Redis, options: CacheOptions, events: CacheEv
         break;
       }
     }
-    // The holder died or is too slow: serve this request from our own lookup.
+    // The holder is too slow, or Redis fails: serve this request from our own lookup.
     return { value: await load(), hit: false };
   }
 

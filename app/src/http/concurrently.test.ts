@@ -20,13 +20,17 @@ function appWith(guard: RequestHandler) {
 
 describe('concurrently(...guards)', () => {
   it('starts every guard before any finishes, and continues when all pass', async () => {
-    const started: number[] = [];
+    const events: string[] = [];
     const guard = (id: number): RequestHandler => (req, res, next) => {
-      started.push(id);
-      void after(20, () => next())(req, res, next);
+      events.push(`start ${id}`);
+      void after(20, () => {
+        events.push(`end ${id}`);
+        next();
+      })(req, res, next);
     };
     await appWith(concurrently(guard(1), guard(2))).get('/').expect(200, { passed: true });
-    expect(started).toEqual([1, 2]);
+    // Run one after the other, the order would be start 1, end 1, start 2, end 2.
+    expect(events.slice(0, 2)).toEqual(['start 1', 'start 2']);
   });
 
   it('reports the first failure in argument order, whichever settles first', async () => {

@@ -9,6 +9,8 @@ const REDIS_RETRY_AFTER_SECONDS = '2';
 
 export function sendProblem(res: Response, problem: HttpProblem, instance: string): void {
   for (const [name, value] of Object.entries(problem.headers)) res.setHeader(name, value);
+  // RFC 9110 §15.5.2: every 401 must name the scheme to authenticate with, wherever it came from.
+  if (problem.status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="xwing"');
   res.status(problem.status).type('application/problem+json').send(JSON.stringify(problem.body(instance)));
 }
 

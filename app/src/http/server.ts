@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Config } from '../config.ts';
@@ -17,7 +18,7 @@ export type ServerTimeouts = Pick<
  * off by the header and request timeouts, and a cap on requests per connection makes long-lived
  * clients reconnect, so that they spread onto replicas added by a scale-out.
  */
-export function createHttpServer(listener: RequestListener, timeouts: ServerTimeouts): Server {
+export function createHttpServer(listener: RequestListener, timeouts: ServerTimeouts, servedBy: string): Server {
   const server = createServer(
     {
       keepAliveTimeout: timeouts.KEEP_ALIVE_TIMEOUT_MS,
@@ -31,7 +32,7 @@ export function createHttpServer(listener: RequestListener, timeouts: ServerTime
     listener,
   );
   server.maxRequestsPerSocket = timeouts.MAX_REQUESTS_PER_SOCKET;
-  server.on('clientError', answerClientError);
+  server.on('clientError', (error: Error & { code?: string }, socket: Duplex) => answerClientError(error, socket, servedBy));
   return server;
 }
 
@@ -39,8 +40,11 @@ export function createHttpServer(listener: RequestListener, timeouts: ServerTime
  * Requests Node's parser refuses (bad syntax, oversized headers, too slow) never reach Express;
  * answer them in the same problem+json shape instead of Node's bare status line.
  */
-function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
-  if (!socket.writable || (error.code === 'ECONNRESET' && socket.destroyed)) {
+function answerClientError(error: Error & { code?: string }, socket: Duplex, servedBy: string): void {
+  // A response already on the wire (a pipelined request, or a slow body after an early 429) must
+  // not get a second status line spliced into it: Node's own default handler destroys the socket too.
+  const current = (socket as Duplex & { _httpMessage?: { headersSent: boolean } })._httpMessage;
+  if (!socket.writable || current?.headersSent === true || (error.code === 'ECONNRESET' && socket.destroyed)) {
     socket.destroy();
     return;
   }
@@ -50,6 +54,7 @@ function answerClientError(error: Error & { code?: string }, socket: Duplex): vo
   const body = JSON.stringify(problem.body());
   socket.end(
     `HTTP/1.1 ${problem.status} ${problem.message}\r\nContent-Type: application/problem+json\r\n` +
+      `X-Served-By: ${servedBy}\r\nX-Request-Id: ${randomUUID()}\r\n` +
       `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );
 }

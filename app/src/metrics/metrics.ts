@@ -14,6 +14,8 @@ export function createMetrics(build: BuildInfo, registry = new Registry()) {
     name: 'xwing_build_info',
     help: 'Always 1; labels say which build is running.',
     labelNames: ['version', 'commit', 'node_version'] as const,
+    // In cluster mode the primary sums every worker's samples; this one must stay 1.
+    aggregator: 'first',
     registers: [registry],
   });
   buildInfo.set({ version: build.version, commit: build.commit, node_version: process.version }, 1);

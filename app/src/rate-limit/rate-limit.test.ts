@@ -1,6 +1,8 @@
+import type { Request } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerAndLogin, testApp, type TestApp } from '../../test/support/harness.ts';
 import { createRateLimiter } from './limiter.ts';
+import { clientAddress } from './middleware.ts';
 
 describe('rate limiting on Redis', () => {
   let t: TestApp;
@@ -71,5 +73,17 @@ describe('rate limiting on Redis', () => {
     const decision = await limiter.consume('y');
     expect(decision.remaining).toBe(6);
     expect(await t.redis.pttl('rl:stuck:y')).toBeGreaterThan(9000);
+  });
+
+  it('counts IPv6 clients by /64 and never keys on something that is not an address', () => {
+    const from = (ip: string | undefined, peer = '192.0.2.1') => clientAddress({ ip, socket: { remoteAddress: peer } } as unknown as Request);
+    expect(from('2001:db8:1:2:aaaa:bbbb:cccc:dddd')).toBe('2001:db8:1:2::/64');
+    expect(from('2001:db8:1:2::9')).toBe('2001:db8:1:2::/64');
+    expect(from('2001:db8::1')).toBe('2001:db8:0:0::/64');
+    expect(from('fe80::1%eth0')).toBe('fe80:0:0:0::/64');
+    expect(from('::ffff:198.51.100.7')).toBe('198.51.100.7');
+    expect(from('198.51.100.7')).toBe('198.51.100.7');
+    expect(from('anything-a-client-wrote')).toBe('192.0.2.1');
+    expect(from(undefined)).toBe('192.0.2.1');
   });
 });

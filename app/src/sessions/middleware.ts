@@ -34,7 +34,7 @@ export function tokenFrom(req: Request): string | undefined {
 export type RejectionReason = 'missing' | 'malformed' | 'unknown';
 
 function unauthenticated(detail: string): HttpProblem {
-  return new HttpProblem('unauthenticated', detail, { headers: { 'WWW-Authenticate': 'Bearer realm="xwing"' } });
+  return new HttpProblem('unauthenticated', detail);
 }
 
 export function requireSession(store: SessionStore, onRejected: (reason: RejectionReason) => void): RequestHandler {

@@ -36,7 +36,6 @@ export interface AuthRoutesDeps {
   sessions: SessionStore;
   loginLimiter: RateLimiter;
   allowRegistration: boolean;
-  sessionTtlSeconds: number;
   /** Run before the anonymous auth routes (the API rate limit). */
   guards: RequestHandler[];
   /** Run before the routes that need a session: the guards plus requireSession. */
@@ -90,7 +89,9 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
     const { token, session } = await deps.sessions.create(username);
     deps.events.sessionCreated();
     noStore(res);
-    res.cookie(SESSION_COOKIE, token, { ...cookieOptions(req), maxAge: deps.sessionTtlSeconds * 1000 });
+    // No Max-Age: the expiry slides in Redis on every request, and a fixed cookie lifetime would
+    // log an active browser user out SESSION_TTL_SECONDS after login. Redis alone decides expiry.
+    res.cookie(SESSION_COOKIE, token, cookieOptions(req));
     res.json({ token, expiresAt: session.expiresAt });
   });
 
