@@ -14,6 +14,7 @@ export default defineConfig({
       // Redis-fault tests, which the in-worker V8 coverage cannot see.
       exclude: ['app/src/**/*.test.ts', 'app/src/server.ts', 'app/src/cluster.ts'],
       reporter: ['text-summary', 'text', 'json-summary'],
+      thresholds: { lines: 90, statements: 90 },
     },
   },
 });

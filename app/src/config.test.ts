@@ -51,6 +51,7 @@ describe('configuration', () => {
       expect((error as ConfigError).variables).toEqual(['PORT', 'METRICS_PORT']);
     }
     expect(() => loadConfig({ HEADERS_TIMEOUT_MS: '40000', REQUEST_TIMEOUT_MS: '30000' })).toThrow(/HEADERS_TIMEOUT_MS/);
+    expect(() => loadConfig({ PORT: '9000', METRICS_PORT: '9000' })).toThrow(/METRICS_PORT: must differ from PORT/);
   });
 
   it('treats empty variables as unset', () => {

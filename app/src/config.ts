@@ -103,10 +103,13 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   const parsed = configSchema.safeParse(present);
   if (!parsed.success) throw new ConfigError(parsed.error.issues);
   const config = parsed.data;
+  const conflicts: z.core.$ZodIssue[] = [];
   if (config.HEADERS_TIMEOUT_MS > config.REQUEST_TIMEOUT_MS) {
-    throw new ConfigError([
-      { code: 'custom', path: ['HEADERS_TIMEOUT_MS'], message: 'must not exceed REQUEST_TIMEOUT_MS', input: config.HEADERS_TIMEOUT_MS },
-    ]);
+    conflicts.push({ code: 'custom', path: ['HEADERS_TIMEOUT_MS'], message: 'must not exceed REQUEST_TIMEOUT_MS', input: config.HEADERS_TIMEOUT_MS });
   }
+  if (config.PORT !== 0 && config.PORT === config.METRICS_PORT) {
+    conflicts.push({ code: 'custom', path: ['METRICS_PORT'], message: 'must differ from PORT', input: config.METRICS_PORT });
+  }
+  if (conflicts.length > 0) throw new ConfigError(conflicts);
   return config;
 }
