@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# chaos.sh RUN_DIR WATCH_PID: the cluster churn plan, bounded in rounds and time, stopping early when
+# WATCH_PID (k6) ends. Every CHAOS_INTERVAL_S (20) seconds one random API pod is deleted; halfway
+# through, one `kubectl rollout restart` of the API Deployment; later, the Redis pod is deleted once
+# (its StatefulSet brings it back on the same volume with the append-only file). Each action is an
+# event in RUN_DIR/events.jsonl.
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck source-path=SCRIPTDIR source=../lib/harness.sh
+source "$ROOT/loadtest/lib/harness.sh"
+# shellcheck source-path=SCRIPTDIR source=env.sh
+source "$ROOT/loadtest/cluster/env.sh"
+
+RUN_DIR=${1:?usage: chaos.sh RUN_DIR WATCH_PID}
+WATCH_PID=${2:?usage: chaos.sh RUN_DIR WATCH_PID}
+CHAOS_ROUNDS=${CHAOS_ROUNDS:-8}
+CHAOS_WARMUP_S=${CHAOS_WARMUP_S:-30}
+CHAOS_INTERVAL_S=${CHAOS_INTERVAL_S:-20}
+ROLLOUT_ROUND=${ROLLOUT_ROUND:-$((CHAOS_ROUNDS / 2))}
+REDIS_ROUND=${REDIS_ROUND:-$((CHAOS_ROUNDS * 3 / 4))}
+
+deployment=$(kc get deploy -l "$API_SELECTOR" -o name | head -n1)
+[[ -n $deployment ]] || die "no Deployment labelled $API_SELECTOR in $XWING_NAMESPACE"
+
+delete_random_pod() {
+  local pods pod
+  mapfile -t pods < <(kc get pods -l "$API_SELECTOR" --field-selector=status.phase=Running -o json |
+    jq -r '.items[] | select(.metadata.deletionTimestamp == null) | .metadata.name')
+  ((${#pods[@]})) || { log "no running API pod to delete"; return 0; }
+  pod=${pods[RANDOM % ${#pods[@]}]}
+  event pod-delete "$pod" "of ${#pods[@]} running"
+  kc delete pod "$pod" --wait=false >/dev/null
+}
+
+delete_redis_pod() {
+  local pod tries=90
+  pod=$(kc get pods -l "$REDIS_SELECTOR" -o jsonpath='{.items[0].metadata.name}')
+  [[ -n $pod ]] || die "no Redis pod labelled $REDIS_SELECTOR"
+  event redis-delete "$pod"
+  kc delete pod "$pod" --wait=false >/dev/null
+  # Same name comes back (StatefulSet); wait for a Ready one that is not the one being deleted.
+  sleep 2
+  until kc wait pod -l "$REDIS_SELECTOR" --for=condition=Ready --timeout=2s >/dev/null 2>&1 &&
+    [[ -z $(kc get pod "$pod" -o jsonpath='{.metadata.deletionTimestamp}' 2>/dev/null) ]]; do
+    ((tries-- > 0)) || die "Redis pod not Ready again within ~3 minutes"
+    sleep 1
+  done
+  event redis-ready "$pod"
+}
+
+deadline=$((SECONDS + CHAOS_WARMUP_S + CHAOS_ROUNDS * (CHAOS_INTERVAL_S + 200)))
+sleep "$CHAOS_WARMUP_S"
+for ((round = 1; round <= CHAOS_ROUNDS; round++)); do
+  if ! alive "$WATCH_PID" || ((SECONDS >= deadline)); then break; fi
+  if ((round == ROLLOUT_ROUND)); then
+    event rollout-restart "${deployment#*/}"
+    kc rollout restart "$deployment" >/dev/null
+    kc rollout status "$deployment" --timeout=180s >/dev/null || die "rollout restart did not finish in 180 s"
+    event rollout-done "${deployment#*/}"
+  elif ((round == REDIS_ROUND)); then
+    delete_redis_pod
+  else
+    delete_random_pod
+  fi
+  sleep "$CHAOS_INTERVAL_S"
+done
+event chaos-done cluster "$((round - 1)) rounds"

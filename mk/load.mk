@@ -1,0 +1,47 @@
+# k6 load tests, the loopback fleet mode and the run report (issue 4). Scripts live in loadtest/.
+
+K6_VERSION ?= v1.8.1
+K6 := $(BIN)/k6
+# Go's caches live outside the clone so a fresh clone (CI) rebuilds k6 from cache in seconds.
+XWING_CACHE ?= $(HOME)/.cache/xwing
+# Which run `make report` renders; the newest run folder unless told.
+RUN ?= $(lastword $(sort $(wildcard $(ROOT)/results/*/)))
+BASE_URL ?= http://127.0.0.1:8080
+
+.PHONY: k6 load-deps load-smoke fleet-churn test-fleet load churn report
+
+k6: ## Install the pinned k6 into .tools/bin (go install; idempotent)
+	@if [ -x "$(K6)" ] && "$(K6)" version 2>/dev/null | grep -q "$(K6_VERSION)"; then \
+	  echo "k6 $(K6_VERSION) already installed"; \
+	else \
+	  mkdir -p "$(BIN)" "$(XWING_CACHE)/go-build" "$(XWING_CACHE)/go-mod"; \
+	  GOBIN="$(BIN)" GOCACHE="$(XWING_CACHE)/go-build" GOMODCACHE="$(XWING_CACHE)/go-mod" GOFLAGS=-modcacherw \
+	    go install "go.k6.io/k6@$(K6_VERSION)"; \
+	  "$(K6)" version; \
+	fi
+
+load-deps: ## Install nginx, redis-server, jq and rsvg-convert from Debian if missing (fleet mode, report PNG)
+	@$(ROOT)/scripts/apt-ensure.sh nginx:nginx redis-server:redis-server redis-cli:redis-tools jq:jq \
+	  rsvg-convert:librsvg2-bin curl:curl ss:iproute2
+
+load-smoke: k6 ## k6 smoke test: every endpoint once against BASE_URL (default: make run's)
+	@run="$(ROOT)/results/$$(date -u +%Y%m%dT%H%M%SZ)-smoke"; mkdir -p "$$run"; \
+	  RUN_DIR="$$run" BASE_URL="$(BASE_URL)" "$(K6)" run --quiet --out "json=$$run/k6-smoke.json.gz" "$(ROOT)/loadtest/smoke.js"
+
+fleet-churn: k6 load-deps build ## Churn without Kubernetes: N apps behind nginx, SIGTERM/SIGKILL/Redis restart, report
+	@bash "$(ROOT)/loadtest/fleet/run.sh"
+
+test-fleet: k6 load-deps build ## Short bounded fleet-churn for CI (fails when a threshold fails) + report tests
+	@node --test "$(ROOT)/loadtest/report/report.test.mjs"
+	@DURATION=$${DURATION:-50s} CHAOS_ROUNDS=$${CHAOS_ROUNDS:-4} CHAOS_WARMUP_S=5 CHAOS_INTERVAL_S=4 \
+	  bash "$(ROOT)/loadtest/fleet/run.sh"
+
+load: k6 load-deps ## k6 scale-out on the cluster (KUBECONFIG, XWING_NAMESPACE, XWING_RELEASE) with the sampler
+	@bash "$(ROOT)/loadtest/cluster/run.sh" scale-out
+
+churn: k6 load-deps ## k6 churn on the cluster: pod deletions, one rollout restart, one Redis pod deletion
+	@bash "$(ROOT)/loadtest/cluster/run.sh" churn
+
+report: load-deps ## Render RUN (default: newest results/*/) as report.html, report.png and summary.md
+	@[ -n "$(RUN)" ] || { echo "no run folder under results/; run make fleet-churn first" >&2; exit 2; }
+	@node "$(ROOT)/loadtest/report/report.mjs" "$(RUN)"
