@@ -7,7 +7,8 @@ reliability-deps: ## Install redis-server, iproute2, iptables and prlimit from D
 	@$(ROOT)/scripts/apt-ensure.sh redis-server:redis-server redis-cli:redis-tools ip:iproute2 \
 	  iptables:iptables prlimit:util-linux
 
-reliability: build reliability-deps ## Fault suite under load (Redis kill/stall/cut, SIGTERM/SIGKILL, slow clients): table, exit 1 on a broken guarantee
+reliability: build reliability-deps ## Bad-input property tests, then the fault suite under load (Redis kill/stall/cut, SIGTERM/SIGKILL, slow clients): table, exit 1 on a broken guarantee
+	cd $(ROOT) && npx vitest run app/test/bad-input.test.ts
 	@node --test $(ROOT)/reliability/lib/stats.test.mjs
 	@bash $(ROOT)/reliability/run.sh faults
 

@@ -103,6 +103,10 @@ export function createCache(redis: Redis, options: CacheOptions, events: CacheEv
       }
       if (acquired) {
         try {
+          // Another replica may have filled the entry and let go of the lock between our last
+          // read and our SET NX; checking again under the lock keeps the lookup to one per fill.
+          const filled = await read<T>(key).catch(() => null);
+          if (filled !== null) return { value: filled, hit: false };
           const value = await load();
           await write(key, value);
           return { value, hit: false };
