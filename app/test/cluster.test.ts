@@ -31,4 +31,22 @@ describe('cluster mode (WEB_CONCURRENCY > 1)', () => {
     service.child.kill('SIGTERM');
     expect(await service.exited).toBe(0);
   });
+
+  it('leaves no orphan worker behind when the primary is SIGKILLed (workers exit with their IPC channel)', async () => {
+    const killed = await spawnService({ WEB_CONCURRENCY: '2', SHUTDOWN_DELAY_MS: '0' });
+    const pids = () => [...killed.output().matchAll(/"pid":(\d+),"msg":"xwing listening"/g)].map((m) => Number(m[1]));
+    await waitUntil(async () => pids().length === 2, 10_000);
+    killed.child.kill('SIGKILL');
+    await killed.exited;
+    const alive = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    await waitUntil(async () => !pids().some(alive), 10_000);
+    expect(pids().filter(alive)).toEqual([]);
+  });
 });

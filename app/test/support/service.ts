@@ -64,8 +64,14 @@ export async function spawnService(env: Record<string, string>, options: { waitR
     },
   };
   if (options.waitReady !== false) {
-    await waitForOutput(/"msg":"xwing listening"/);
-    await waitUntil(async () => (await fetch(`${service.url}/readyz`)).status === 200, 10_000);
+    try {
+      await waitForOutput(/"msg":"xwing listening"/);
+      await waitUntil(async () => (await fetch(`${service.url}/readyz`)).status === 200, 10_000);
+    } catch (error) {
+      // The caller never gets a handle to stop it: do not leave the process running.
+      await service.stop();
+      throw error;
+    }
   }
   return service;
 }
