@@ -45,7 +45,7 @@ const redisUrl = z
   .default('redis://127.0.0.1:6379')
   .refine((value) => /^rediss?:\/\//.test(value) && URL.canParse(value), 'must be a redis:// or rediss:// URL');
 
-export const configSchema = z.object({
+const configSchema = z.object({
   PORT: integer(8080, 0, 65535),
   METRICS_PORT: integer(9464, 0, 65535),
   REDIS_URL: redisUrl,

@@ -26,7 +26,7 @@ export type RedisSettings = Pick<
   'REDIS_URL' | 'REDIS_PASSWORD' | 'REDIS_KEY_PREFIX' | 'REDIS_COMMAND_TIMEOUT_MS' | 'REDIS_CONNECT_TIMEOUT_MS'
 >;
 
-export function redisOptions(settings: RedisSettings): RedisOptions {
+function redisOptions(settings: RedisSettings): RedisOptions {
   return {
     keyPrefix: settings.REDIS_KEY_PREFIX,
     ...(settings.REDIS_PASSWORD ? { password: settings.REDIS_PASSWORD } : {}),

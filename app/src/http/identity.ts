@@ -5,7 +5,7 @@ const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const REQUEST_ID_HEADER = 'X-Request-Id';
 
 /** A caller's request id is kept only when it cannot pollute logs or headers. */
-export function requestIdFor(req: IncomingMessage): string {
+function requestIdFor(req: IncomingMessage): string {
   const offered = req.headers['x-request-id'];
   return typeof offered === 'string' && SANE_REQUEST_ID.test(offered) ? offered : randomUUID();
 }

@@ -22,7 +22,7 @@ export const PROBLEMS = {
 
 export type ProblemKind = keyof typeof PROBLEMS;
 
-export const PROBLEM_TYPE_BASE = 'https://xwing.dev/problems/';
+const PROBLEM_TYPE_BASE = 'https://xwing.dev/problems/';
 
 export interface ProblemBody {
   type: string;

@@ -5,7 +5,7 @@ import type { Config } from '../config.ts';
 import { HttpProblem, type ProblemKind } from './problem.ts';
 
 /** How often Node looks for connections past HEADERS_TIMEOUT_MS or REQUEST_TIMEOUT_MS. */
-export const CONNECTIONS_CHECKING_INTERVAL_MS = 1000;
+const CONNECTIONS_CHECKING_INTERVAL_MS = 1000;
 
 export type ServerTimeouts = Pick<
   Config,
