@@ -2,9 +2,10 @@ import express, { type Express } from 'express';
 import helmet from 'helmet';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { createAccessCheck } from './access/check.ts';
+import { requireAccess } from './access/middleware.ts';
 import { createCache } from './cache/cache.ts';
 import type { Config } from './config.ts';
-import { concurrently } from './http/concurrently.ts';
 import { errorHandler, notFound } from './http/errors.ts';
 import { identity } from './http/identity.ts';
 import { httpLogger } from './logging/http-logger.ts';
@@ -14,7 +15,6 @@ import { simulatedProfileLookup, type ProfileLookup } from './profile/lookup.ts'
 import { profileRoutes } from './profile/routes.ts';
 import { createRateLimiter } from './rate-limit/limiter.ts';
 import { clientAddress, rateLimit } from './rate-limit/middleware.ts';
-import { requireSession } from './sessions/middleware.ts';
 import { authRoutes } from './sessions/routes.ts';
 import { createSessionStore } from './sessions/store.ts';
 import { createUserStore } from './users/store.ts';
@@ -82,9 +82,14 @@ export function createApp({ config, redis, logger, metrics, servedBy, profileLoo
     keyOf: clientAddress,
     onLimited: (limiter) => metrics.rateLimited.inc({ limiter }),
   });
-  const auth = requireSession(sessions, (reason) => metrics.sessionsRejected.inc({ reason }));
-  // Rate limit and session check each cost one Redis command; run side by side they share one round trip.
-  const authenticated = [concurrently(apiLimit, auth)];
+  const authenticated = [
+    requireAccess({
+      access: createAccessCheck(redis, apiLimiter, sessions),
+      keyOf: clientAddress,
+      onLimited: (limiter) => metrics.rateLimited.inc({ limiter }),
+      onRejected: (reason) => metrics.sessionsRejected.inc({ reason }),
+    }),
+  ];
 
   app.use(identity(servedBy));
   app.use(httpLogger(logger));

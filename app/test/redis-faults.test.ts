@@ -37,7 +37,7 @@ describe('Redis trouble, against a real server process and a real redis-server',
     expect((await timed('/readyz')).status).toBe(503);
     expect((await timed('/healthz')).status).toBe(200);
     const metrics = await (await fetch(service.metricsUrl)).text();
-    expect(metrics).toMatch(/^xwing_redis_errors_total\{operation="rate-limit\.api"\} [1-9]/m);
+    expect(metrics).toMatch(/^xwing_redis_errors_total\{operation="access\.api"\} [1-9]/m);
 
     await redis.start();
     const recoveredAfterMs = await waitUntil(async () => (await timed('/readyz')).status === 200, 15_000);

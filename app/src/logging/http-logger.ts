@@ -1,33 +1,43 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { RequestHandler } from 'express';
 import type { Logger } from 'pino';
-import { pinoHttp } from 'pino-http';
 import { requestIdOf } from '../http/identity.ts';
 import { routeTemplate } from '../metrics/middleware.ts';
 
-/** One JSON line per request, with the same request id the client sees in X-Request-Id. */
-export function httpLogger(logger: Logger) {
-  return pinoHttp({
-    logger,
-    genReqId: (_req: IncomingMessage, res: ServerResponse) => requestIdOf(res),
-    customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
-    customSuccessMessage: (req, res) => `${req.method} ${routeTemplate(req)} ${res.statusCode}`,
-    customErrorMessage: (req, res) => `${req.method} ${routeTemplate(req)} ${res.statusCode}`,
-    // The route is known only once routing ran, so it joins the completion line, not the child logger.
-    customSuccessObject: (req, _res, value: object) => ({ ...value, route: routeTemplate(req) }),
-    customErrorObject: (req, _res, _error, value: object) => ({ ...value, route: routeTemplate(req) }),
-    // Our serializers read the raw request and response: pino-http's default wrapping would first
-    // build pino's standard objects (parsing the query string, copying every response header) only
-    // for us to pick five fields out of them.
-    wrapSerializers: false,
-    serializers: {
-      req: (req: IncomingMessage & { id: string; originalUrl?: string }) => ({
-        id: req.id,
-        method: req.method,
-        url: (req.originalUrl ?? req.url ?? '').split('?')[0],
-        userAgent: req.headers['user-agent'],
-        remoteAddress: req.socket.remoteAddress,
-      }),
-      res: (res: ServerResponse) => ({ statusCode: res.statusCode }),
-    },
-  });
+/**
+ * One JSON line per request, written when the response closes, with the request id the client
+ * sees in X-Request-Id. A request the client gave up on is logged too, as aborted. This replaces
+ * pino-http, which builds a child logger (and serialises the request into it) for every request
+ * only for us to log one line: a measurable share of the CPU per request.
+ */
+export function httpLogger(logger: Logger): RequestHandler {
+  // Redaction is by key and this line holds only the fields picked below, none of them a secret
+  // (a secret a client puts in the path would escape key-based redaction anyway); skipping it
+  // makes the line about 2.5 times cheaper to write.
+  const requestLog = logger.child({}, { redact: [] });
+  return (req, res, next) => {
+    const started = performance.now();
+    res.once('close', () => {
+      const route = routeTemplate(req);
+      const status = res.statusCode;
+      const aborted = !res.writableFinished;
+      const level = aborted ? 'warn' : status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
+      if (!requestLog.isLevelEnabled(level)) return;
+      requestLog[level](
+        {
+          req: {
+            id: requestIdOf(res),
+            method: req.method,
+            url: req.originalUrl.split('?')[0],
+            userAgent: req.headers['user-agent'],
+            remoteAddress: req.socket.remoteAddress,
+          },
+          res: { statusCode: status },
+          responseTime: Math.round((performance.now() - started) * 100) / 100,
+          route,
+        },
+        `${req.method} ${route} ${aborted ? 'aborted' : String(status)}`,
+      );
+    });
+    next();
+  };
 }

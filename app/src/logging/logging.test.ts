@@ -1,3 +1,6 @@
+import { once } from 'node:events';
+import { request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, registerAndLogin, testApp, type TestApp } from '../../test/support/harness.ts';
 
@@ -22,6 +25,26 @@ describe('request logs', () => {
       responseTime: expect.any(Number),
     });
     expect(res.headers['x-request-id']).toBe('trace-me-123');
+  });
+
+  it('log a request the client gave up on as aborted', async () => {
+    const { token } = await registerAndLogin(t);
+    const server = t.app.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    try {
+      const { port } = server.address() as AddressInfo;
+      const req = request({ host: '127.0.0.1', port, path: '/work?ms=400', headers: { ...bearer(token), 'X-Request-Id': 'gave-up-42' } });
+      req.on('error', () => undefined);
+      req.end();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      req.destroy();
+      const deadline = Date.now() + 3000;
+      const mine = () => t.logs.lines.find((line) => (line.req as { id?: string } | undefined)?.id === 'gave-up-42');
+      while (!mine() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(mine()).toMatchObject({ level: 'warn', msg: 'GET /work aborted', route: '/work' });
+    } finally {
+      server.close();
+    }
   });
 
   it('never contain passwords, tokens or cookies', async () => {

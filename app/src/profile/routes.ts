@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Router, type RequestHandler } from 'express';
 import type { Cache } from '../cache/cache.ts';
-import { currentSession } from '../sessions/middleware.ts';
+import { currentSession } from '../sessions/request.ts';
 import type { ProfileLookup } from './lookup.ts';
 
 interface CachedProfile {

@@ -2,18 +2,18 @@ import type { Redis } from 'ioredis';
 import { redisCall } from '../redis.ts';
 
 /**
- * Fixed-window counter in one atomic script: increment, arm the expiry on the first hit (or if a
- * crash left the key without one), return count and time left. Being a single server-side step,
- * N concurrent requests on any number of replicas admit exactly `limit`.
+ * Fixed-window counter for KEYS[1] with window ARGV[1] (ms): increment, arm the expiry on the
+ * first hit (or if a crash left the key without one), leave `count` and `ttl` (ms) set. Being part
+ * of one atomic script, N concurrent requests on any number of replicas admit exactly `limit`.
+ * Other scripts (the access check) start with it and go on from there.
  */
-const SCRIPT = `
+export const COUNT_IN_WINDOW_LUA = `
 local count = redis.call('INCR', KEYS[1])
 local ttl = redis.call('PTTL', KEYS[1])
 if ttl < 0 then
   redis.call('PEXPIRE', KEYS[1], ARGV[1])
   ttl = tonumber(ARGV[1])
 end
-return {count, ttl}
 `;
 
 export interface RateLimitDecision {
@@ -27,6 +27,12 @@ export interface RateLimitDecision {
 
 export interface RateLimiter {
   readonly name: string;
+  readonly limit: number;
+  readonly windowMs: number;
+  /** The Redis key that counts this client. */
+  keyFor(clientKey: string): string;
+  /** What a counter value and its time left (ms) mean for the request. */
+  decide(count: number, ttlMs: number): RateLimitDecision;
   consume(clientKey: string): Promise<RateLimitDecision>;
 }
 
@@ -37,24 +43,31 @@ interface ScriptedRedis extends Redis {
 function withScript(redis: Redis): ScriptedRedis {
   const scripted = redis as ScriptedRedis;
   // ioredis sends EVALSHA and falls back to EVAL on NOSCRIPT, so a restarted Redis reloads it.
-  if (typeof scripted.xwingRateLimit !== 'function') redis.defineCommand('xwingRateLimit', { numberOfKeys: 1, lua: SCRIPT });
+  if (typeof scripted.xwingRateLimit !== 'function') {
+    redis.defineCommand('xwingRateLimit', { numberOfKeys: 1, lua: `${COUNT_IN_WINDOW_LUA}return {count, ttl}` });
+  }
   return scripted;
 }
 
 export function createRateLimiter(redis: Redis, name: string, limit: number, windowSeconds: number): RateLimiter {
   const scripted = withScript(redis);
   const windowMs = windowSeconds * 1000;
-  return {
+  const limiter: RateLimiter = {
     name,
+    limit,
+    windowMs,
+    keyFor: (clientKey) => `rl:${name}:${clientKey}`,
+    decide: (count, ttlMs) => ({
+      allowed: count <= limit,
+      limit,
+      remaining: Math.max(0, limit - count),
+      resetSeconds: Math.max(1, Math.ceil(ttlMs / 1000)),
+      windowSeconds,
+    }),
     async consume(clientKey) {
-      const [count, ttlMs] = await redisCall(`rate-limit.${name}`, scripted.xwingRateLimit(`rl:${name}:${clientKey}`, windowMs));
-      return {
-        allowed: count <= limit,
-        limit,
-        remaining: Math.max(0, limit - count),
-        resetSeconds: Math.max(1, Math.ceil(ttlMs / 1000)),
-        windowSeconds,
-      };
+      const [count, ttlMs] = await redisCall(`rate-limit.${name}`, scripted.xwingRateLimit(limiter.keyFor(clientKey), windowMs));
+      return limiter.decide(count, ttlMs);
     },
   };
+  return limiter;
 }

@@ -18,6 +18,13 @@ export interface RateLimitOptions {
   onLimited: (limiter: string) => void;
 }
 
+/** The 429 for a spent API limit, telling the client when to come back. */
+export function rateLimited(decision: RateLimitDecision): HttpProblem {
+  return new HttpProblem('rateLimited', `Limit of ${decision.limit} requests per ${decision.windowSeconds} s reached.`, {
+    headers: { 'Retry-After': String(decision.resetSeconds) },
+  });
+}
+
 export function rateLimit({ limiter, keyOf, onLimited }: RateLimitOptions): RequestHandler {
   return async (req, res, next) => {
     const decision = await limiter.consume(keyOf(req));
@@ -27,9 +34,7 @@ export function rateLimit({ limiter, keyOf, onLimited }: RateLimitOptions): Requ
       return;
     }
     onLimited(limiter.name);
-    throw new HttpProblem('rateLimited', `Limit of ${decision.limit} requests per ${decision.windowSeconds} s reached.`, {
-      headers: { 'Retry-After': String(decision.resetSeconds) },
-    });
+    throw rateLimited(decision);
   };
 }
 

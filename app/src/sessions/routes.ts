@@ -4,7 +4,7 @@ import { HttpProblem } from '../http/problem.ts';
 import type { RateLimiter } from '../rate-limit/limiter.ts';
 import { clientAddress, setRateLimitHeaders } from '../rate-limit/middleware.ts';
 import type { UserStore } from '../users/store.ts';
-import { currentSession, SESSION_COOKIE, tokenFrom, type RejectionReason } from './middleware.ts';
+import { currentSession, SESSION_COOKIE, tokenFrom, type RejectionReason } from './request.ts';
 import type { SessionStore } from './store.ts';
 import { isWellFormedToken } from './tokens.ts';
 

@@ -37,6 +37,11 @@ describe('sessions on a real Redis', () => {
     expect(await t.redis.exists(`session:${hashToken(token)}`)).toBe(1);
   });
 
+  it('keys sessions by the base64url SHA-256 of the token, so stored sessions outlive an upgrade', () => {
+    // FIPS 180-2's test vector for "abc".
+    expect(hashToken('abc')).toBe('ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0');
+  });
+
   it('slides the expiry on every authenticated request', async () => {
     const { token } = await registerAndLogin(t);
     const key = `session:${hashToken(token)}`;

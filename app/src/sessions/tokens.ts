@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 
 /** 32 random bytes: 256 bits, base64url without padding (43 characters). */
 export const TOKEN_BYTES = 32;
@@ -18,5 +18,5 @@ export function isWellFormedToken(value: string): boolean {
  * hash suffices: the token already has 256 bits of entropy, unlike a password.
  */
 export function hashToken(token: string): string {
-  return createHash('sha256').update(token).digest('base64url');
+  return hash('sha256', token, 'base64url');
 }
