@@ -110,6 +110,21 @@ await waitFor(() => {
 const REDIS_URL = `redis://127.0.0.1:${REDIS_PORT}`;
 
 // --- Variants -------------------------------------------------------------------------------------
+/**
+ * The service runs as the image runs it: the runtime settings its Dockerfile sets in ENV (V8 and
+ * malloc tuning), read from the Dockerfile so that the bench cannot drift from what ships. Paths
+ * (the compile cache) are left out; the cold start below measures with and without one.
+ */
+function imageRuntimeEnv() {
+  const dockerfile = readFileSync(join(xwingRoot, 'Dockerfile'), 'utf8');
+  const runtime = dockerfile.slice(dockerfile.search(/^FROM .* AS runtime$/m));
+  const picked = {};
+  for (const [, name, value] of runtime.matchAll(/^ENV (NODE_OPTIONS|GLIBC_TUNABLES)=(\S+)$/gm)) picked[name] = value;
+  if (Object.keys(picked).length === 0) throw new Error('found no ENV NODE_OPTIONS or GLIBC_TUNABLES in the Dockerfile runtime stage');
+  return picked;
+}
+const imageEnv = imageRuntimeEnv();
+settings.xwingImageEnv = imageEnv;
 const xwingEnv = {
   PORT: String(APP_PORT),
   METRICS_PORT: String(METRICS_PORT),
@@ -121,6 +136,7 @@ const xwingEnv = {
   SHUTDOWN_DELAY_MS: '0',
   SHUTDOWN_TIMEOUT_MS: '1000',
   POD_NAME: 'bench',
+  ...imageEnv,
   // Extra settings for the service only (a patch under test, e.g. NODE_OPTIONS=--max-semi-space-size=8).
   ...Object.fromEntries((env.BENCH_XWING_ENV ?? '').split(',').filter(Boolean).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)])),
 };
@@ -319,8 +335,14 @@ async function runOnce(id, round, rate) {
 const lastLogBytes = new Map();
 
 // --- Cold start: spawn → first /readyz 200 --------------------------------------------------------
-async function coldStart(index) {
-  const app = await startApp(VARIANTS[3], `cold-${index}`);
+// The image ships a V8 compile cache of its modules (NODE_COMPILE_CACHE, made at build time); a
+// process started from a plain checkout has none. Both are measured: one start fills the cache.
+const compileCache = mkdtempSync(join(tmpdir(), 'xwing-bench-compile-cache-'));
+process.on('exit', () => rmSync(compileCache, { recursive: true, force: true }));
+
+async function coldStart(index, cached) {
+  const variant = cached ? { ...VARIANTS[3], env: { ...VARIANTS[3].env, NODE_COMPILE_CACHE: compileCache } } : VARIANTS[3];
+  const app = await startApp(variant, `cold-${cached ? 'cached' : 'uncached'}-${index}`);
   try {
     await waitFor(async () => (await probe('/readyz')) === 200, 'xwing /readyz', 15_000, 2);
     // CPU time to ready says what start-up costs even when neighbours stretch the wall time.
@@ -448,17 +470,25 @@ for (let round = 1; round <= settings.rounds; round++) {
   }
 }
 
-const cold = [];
-for (let i = 0; i < settings.coldStarts; i++) {
-  try {
-    cold.push(await coldStart(i));
-  } catch (error) {
-    failed = true;
-    log(`cold start ${i} failed: ${error.message}`);
+async function coldStarts(cached) {
+  const samples = [];
+  for (let i = 0; i < settings.coldStarts; i++) {
+    try {
+      samples.push(await coldStart(i, cached));
+    } catch (error) {
+      failed = true;
+      log(`cold start ${i} (${cached ? 'with' : 'without'} compile cache) failed: ${error.message}`);
+    }
   }
+  return {
+    wallMs: { samples: samples.map((v) => Math.round(v.wallMs)), ...spread(samples.map((v) => v.wallMs)) },
+    cpuMs: { samples: samples.map((v) => Math.round(v.cpuMs)), ...spread(samples.map((v) => v.cpuMs)) },
+  };
 }
-results.coldStartMs = { samples: cold.map((v) => Math.round(v.wallMs)), ...spread(cold.map((v) => v.wallMs)) };
-results.coldStartCpuMs = { samples: cold.map((v) => Math.round(v.cpuMs)), ...spread(cold.map((v) => v.cpuMs)) };
+results.coldStart = { uncached: await coldStarts(false) };
+await coldStart('fill', true).catch((error) => log(`filling the compile cache failed: ${error.message}`));
+results.coldStart.cached = await coldStarts(true);
+const { cached: coldCached, uncached: coldUncached } = results.coldStart;
 results.image = imageSize();
 results.finishedAt = new Date().toISOString();
 results.loadAverageAtEnd = loadavg().map((v) => Math.round(v * 100) / 100);
@@ -494,7 +524,8 @@ lines.push(
   '',
   `${settings.rounds} rounds, a fresh process per round and variant, ${settings.durationSeconds} s per measurement after ${settings.warmupSeconds} s of warm-up, ${settings.connections} connections, no pipelining; generator ${m.generator}, the same for saturation and for the fixed rate (wrk-rate.lua). CPU µs/req and peak RSS are the app process's (/proc utime+stime, VmHWM); app CPU % below ~95 means something other than the app limited throughput.`,
   `xwing ${results.xwingCommit}. Machine: ${m.cpu}, ${m.cpus} CPUs, Linux ${m.kernel}, Node ${m.node}, Redis ${m.redis}; ${m.pinning}; niceness ${m.niceness}; load average at start ${m.loadAverage.join(' ')}, at end ${results.loadAverageAtEnd.join(' ')}.`,
-  `Cold start (spawn → first /readyz 200), median of ${cold.length}: ${fmt(results.coldStartMs.median)} ms (${fmt(results.coldStartMs.min)}–${fmt(results.coldStartMs.max)}), of which ${fmt(results.coldStartCpuMs.median)} ms CPU time.`,
+  `xwing runs with the image's runtime settings (Dockerfile ENV): ${Object.entries(imageEnv).map(([k, v]) => `${k}=${v}`).join(' ')}${settings.xwingExtraEnv ? `, plus BENCH_XWING_ENV ${settings.xwingExtraEnv}` : ''}.`,
+  `Cold start (spawn → first /readyz 200), median (min–max) of ${settings.coldStarts}: with a V8 compile cache as in the image ${triple(coldCached.wallMs)} ms, ${fmt(coldCached.cpuMs.median)} ms CPU; without one ${triple(coldUncached.wallMs)} ms, ${fmt(coldUncached.cpuMs.median)} ms CPU.`,
   results.image.bytes ? `Image ${results.image.image}: ${results.image.mb} MB.` : `Image: skipped (${results.image.skipped}).`,
 );
 const v = (id, key) => summary[id]?.[key]?.median;
@@ -508,7 +539,7 @@ lines.push(
   goal(`v3 p99 ≤ 5 ms at ${rate}/s (${fmt(v(3, 'p99Ms'), 2)} ms)`, has(3) ? v(3, 'p99Ms') <= 5 : undefined),
   goal(`v4 within 15 % of v3 (${fmt(has(3, 4) ? v(4, 'rps') / v(3, 'rps') : undefined, 2)})`, has(3, 4) ? Math.abs(v(4, 'rps') / v(3, 'rps') - 1) <= 0.15 : undefined),
   goal(`xwing peak RSS ≤ 150 MB (${fmt(Math.max(v(3, 'rssMb') ?? 0, v(4, 'rssMb') ?? 0))} MB)`, has(3) ? Math.max(v(3, 'rssMb') ?? 0, v(4, 'rssMb') ?? 0) <= 150 : undefined),
-  goal(`cold start ≤ 500 ms (${fmt(results.coldStartMs.median)} ms)`, cold.length ? results.coldStartMs.median <= 500 : undefined),
+  goal(`cold start ≤ 500 ms, as the image starts (${fmt(coldCached.wallMs.median)} ms; ${fmt(coldUncached.wallMs.median)} ms without a compile cache)`, coldCached.wallMs.n ? coldCached.wallMs.median <= 500 : undefined),
 );
 const table = lines.join('\n');
 results.failed = failed;

@@ -1,5 +1,5 @@
 // Variant 5: the session check written the common way: express-session + connect-redis (node-redis)
-// over the same Redis, with xwing's own pino logger and pino-http configuration.
+// over the same Redis, with xwing's own pino logger and request-log middleware.
 import { RedisStore } from 'connect-redis';
 import express from 'express';
 import session from 'express-session';

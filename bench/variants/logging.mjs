@@ -1,4 +1,4 @@
-// The baselines log through the service's own compiled logger and pino-http setup (XWING_DIST), so
+// The baselines log through the service's own compiled logger and request-log middleware (XWING_DIST), so
 // that the logging cost is the same in every variant that logs.
 import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
