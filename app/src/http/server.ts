@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type RequestListener, type Server } from 'node:http';
+import type { RequestListener, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Config } from '../config.ts';
+import { createServer } from './node-http.ts';
 import { HttpProblem, type ProblemKind } from './problem.ts';
 
 /** How often Node looks for connections past HEADERS_TIMEOUT_MS or REQUEST_TIMEOUT_MS. */

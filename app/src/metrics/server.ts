@@ -1,4 +1,5 @@
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
+import { createServer } from '../http/node-http.ts';
 
 /**
  * /metrics lives on its own port so it is never exposed through the public Service or ingress,
