@@ -1,8 +1,5 @@
-import { once } from 'node:events';
-import { request } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, registerAndLogin, testApp, type TestApp } from '../../test/support/harness.ts';
+import { abandonedRequest, bearer, registerAndLogin, testApp, type TestApp } from '../../test/support/harness.ts';
 
 describe('request logs', () => {
   let t: TestApp;
@@ -29,22 +26,9 @@ describe('request logs', () => {
 
   it('log a request the client gave up on as aborted', async () => {
     const { token } = await registerAndLogin(t);
-    const server = t.app.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    try {
-      const { port } = server.address() as AddressInfo;
-      const req = request({ host: '127.0.0.1', port, path: '/work?ms=400', headers: { ...bearer(token), 'X-Request-Id': 'gave-up-42' } });
-      req.on('error', () => undefined);
-      req.end();
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      req.destroy();
-      const deadline = Date.now() + 3000;
-      const mine = () => t.logs.lines.find((line) => (line.req as { id?: string } | undefined)?.id === 'gave-up-42');
-      while (!mine() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
-      expect(mine()).toMatchObject({ level: 'warn', msg: 'GET /work aborted', route: '/work' });
-    } finally {
-      server.close();
-    }
+    await abandonedRequest(t, '/work?ms=400', { ...bearer(token), 'X-Request-Id': 'gave-up-42' }, 100);
+    const line = t.logs.lines.find((entry) => (entry.req as { id?: string } | undefined)?.id === 'gave-up-42');
+    expect(line).toMatchObject({ level: 'warn', msg: 'GET /work aborted', route: '/work' });
   });
 
   it('never contain passwords, tokens or cookies', async () => {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, registerAndLogin, testApp, type TestApp } from '../../test/support/harness.ts';
+import { abandonedRequest, bearer, registerAndLogin, testApp, type TestApp } from '../../test/support/harness.ts';
 import { createMetricsServer } from './server.ts';
 
 describe('Prometheus metrics', () => {
@@ -20,6 +20,13 @@ describe('Prometheus metrics', () => {
     expect(text).toContain('http_request_duration_seconds_count{method="GET",route="unmatched",status_code="404"} 1');
     // A bare number could appear in any sample value (it did: an event-loop lag of 0.012345…).
     expect(text).not.toContain('raw-url-marker');
+  });
+
+  it('count a request the client gave up on, as status 499', async () => {
+    const { token } = await registerAndLogin(t);
+    await abandonedRequest(t, '/work?ms=400', bearer(token), 100);
+    const text = await t.metrics.registry.metrics();
+    expect(text).toContain('http_request_duration_seconds_count{method="GET",route="/work",status_code="499"} 1');
   });
 
   it('count sessions, cache results and lookups, and publish build info and Node defaults', async () => {

@@ -12,11 +12,15 @@ export function routeTemplate(req: IncomingMessage & { route?: { path?: unknown 
   return typeof path === 'string' ? path : 'unmatched';
 }
 
+/** nginx's code for a request whose client hung up before the answer was sent. */
+const CLIENT_CLOSED_REQUEST = 499;
+
+/** Records every request when its response closes, so that requests clients gave up on are counted too. */
 export function httpMetrics(histogram: Histogram<'method' | 'route' | 'status_code'>): RequestHandler {
   return (req, res, next) => {
     const stop = histogram.startTimer();
-    res.once('finish', () => {
-      stop({ method: req.method, route: routeTemplate(req), status_code: res.statusCode });
+    res.once('close', () => {
+      stop({ method: req.method, route: routeTemplate(req), status_code: res.writableFinished ? res.statusCode : CLIENT_CLOSED_REQUEST });
     });
     next();
   };

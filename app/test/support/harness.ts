@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import type { Express } from 'express';
 import type { Redis } from 'ioredis';
@@ -107,6 +110,29 @@ export async function registerAndLogin(
 }
 
 export const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+
+/**
+ * Sends GET `path` to the app over a real socket and hangs up after `abortAfterMs`, the way a client
+ * that gave up does; supertest cannot. Resolves once the app has seen the connection close.
+ */
+export async function abandonedRequest(t: Pick<TestApp, 'app'>, path: string, headers: Record<string, string>, abortAfterMs: number): Promise<void> {
+  const server = t.app.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  try {
+    const { port } = server.address() as AddressInfo;
+    const req = request({ host: '127.0.0.1', port, path, headers });
+    req.on('error', () => undefined);
+    req.end();
+    await new Promise((resolve) => setTimeout(resolve, abortAfterMs));
+    req.destroy();
+    const connections = () => new Promise<number>((resolve) => server.getConnections((_error, count) => resolve(count)));
+    const deadline = Date.now() + 3000;
+    while ((await connections()) > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+  } finally {
+    server.closeAllConnections();
+    server.close();
+  }
+}
 
 /** Several instances with their own Redis connections and one shared key space: one service. */
 export async function testFleet(names: string[], options: Omit<TestAppOptions, 'prefix' | 'servedBy'> = {}): Promise<TestApp[]> {
