@@ -20,14 +20,28 @@ function cookieValue(header: string | undefined, name: string): string | undefin
   return undefined;
 }
 
+/** The token of an Authorization header; '' for a header of another scheme or shape. */
+function bearerToken(authorization: string): string {
+  return /^Bearer[ ]+(\S+)\s*$/i.exec(authorization)?.[1] ?? '';
+}
+
 /** The bearer token wins over the cookie, so API clients are never confused by a stale browser cookie. */
 export function tokenFrom(req: Request): string | undefined {
   const authorization = req.headers.authorization;
-  if (authorization) {
-    const match = /^Bearer[ ]+(\S+)\s*$/i.exec(authorization);
-    return match?.[1] ?? '';
-  }
+  if (authorization) return bearerToken(authorization);
   return cookieValue(req.headers.cookie, SESSION_COOKIE);
+}
+
+/**
+ * Every session token a request carries, bearer and cookie. A logout ends them all: the cookie it
+ * clears must not leave its session alive in Redis because the request also sent another token.
+ */
+export function allTokensFrom(req: Request): string[] {
+  const tokens = new Set<string>();
+  if (req.headers.authorization) tokens.add(bearerToken(req.headers.authorization));
+  const cookie = cookieValue(req.headers.cookie, SESSION_COOKIE);
+  if (cookie !== undefined) tokens.add(cookie);
+  return [...tokens];
 }
 
 export type RejectionReason = 'missing' | 'malformed' | 'unknown';

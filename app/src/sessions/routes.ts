@@ -4,7 +4,7 @@ import { HttpProblem } from '../http/problem.ts';
 import type { RateLimiter } from '../rate-limit/limiter.ts';
 import { clientAddress, setRateLimitHeaders } from '../rate-limit/middleware.ts';
 import type { UserStore } from '../users/store.ts';
-import { currentSession, SESSION_COOKIE, tokenFrom, type RejectionReason } from './request.ts';
+import { allTokensFrom, currentSession, SESSION_COOKIE, type RejectionReason } from './request.ts';
 import type { SessionStore } from './store.ts';
 import { isWellFormedToken } from './tokens.ts';
 
@@ -96,10 +96,10 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
   });
 
   router.post('/auth/logout', ...guards, async (req, res) => {
-    const token = tokenFrom(req);
-    if (token === undefined) throw new HttpProblem('unauthenticated', 'No session token was sent.');
+    const tokens = allTokensFrom(req);
+    if (tokens.length === 0) throw new HttpProblem('unauthenticated', 'No session token was sent.');
     // Idempotent: ending a session that is already gone is still a success.
-    if (isWellFormedToken(token)) await deps.sessions.destroy(token);
+    await Promise.all(tokens.filter(isWellFormedToken).map((token) => deps.sessions.destroy(token)));
     res.clearCookie(SESSION_COOKIE, cookieOptions(req));
     res.status(204).end();
   });

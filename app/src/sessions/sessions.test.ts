@@ -75,6 +75,15 @@ describe('sessions on a real Redis', () => {
     expect(anonymous.headers['www-authenticate']).toBe('Bearer realm="xwing"');
   });
 
+  it('ends the cookie session and the bearer session when a logout sends both', async () => {
+    const browser = await registerAndLogin(t);
+    const api = await registerAndLogin(t);
+    await t.http.post('/auth/logout').set(bearer(api.token)).set('Cookie', `xwing_session=${browser.token}`).expect(204);
+    await t.http.get('/auth/session').set('Cookie', `xwing_session=${browser.token}`).expect(401);
+    await t.http.get('/auth/session').set(bearer(api.token)).expect(401);
+    expect(await t.redis.exists(`session:${hashToken(browser.token)}`, `session:${hashToken(api.token)}`)).toBe(0);
+  });
+
   it('refuses bad credentials with the same answer for unknown users and wrong passwords', async () => {
     const { username } = await registerAndLogin(t);
     const wrong = await t.http.post('/auth/login').send({ username, password: 'not the password' }).expect(401);
