@@ -31,6 +31,8 @@ export type AppConfig = Pick<
   | 'RATE_LIMIT_WINDOW_SECONDS'
   | 'LOGIN_RATE_LIMIT_MAX'
   | 'LOGIN_RATE_LIMIT_WINDOW_SECONDS'
+  | 'PASSWORD_RATE_LIMIT_MAX'
+  | 'PASSWORD_RATE_LIMIT_WINDOW_SECONDS'
   | 'PASSWORD_SCRYPT_COST'
   | 'WORK_MAX_MS'
   | 'ALLOW_REGISTRATION'
@@ -59,6 +61,7 @@ export function createApp({ config, redis, logger, metrics, servedBy, profileLoo
   const users = createUserStore(redis, config.PASSWORD_SCRYPT_COST);
   const apiLimiter = createRateLimiter(redis, 'api', config.RATE_LIMIT_MAX, config.RATE_LIMIT_WINDOW_SECONDS);
   const loginLimiter = createRateLimiter(redis, 'login', config.LOGIN_RATE_LIMIT_MAX, config.LOGIN_RATE_LIMIT_WINDOW_SECONDS);
+  const passwordLimiter = createRateLimiter(redis, 'password', config.PASSWORD_RATE_LIMIT_MAX, config.PASSWORD_RATE_LIMIT_WINDOW_SECONDS);
   const cache = createCache(
     redis,
     { ttlSeconds: config.CACHE_TTL_SECONDS, lockMs: Math.max(1000, config.PROFILE_LOOKUP_MS * 5), pollMs: 20 },
@@ -115,6 +118,7 @@ export function createApp({ config, redis, logger, metrics, servedBy, profileLoo
       users,
       sessions,
       loginLimiter,
+      passwordLimiter,
       allowRegistration: config.ALLOW_REGISTRATION,
       cookieSecure: config.COOKIE_SECURE,
       guards: [apiLimit],

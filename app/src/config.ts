@@ -61,6 +61,8 @@ const configSchema = z.object({
   RATE_LIMIT_WINDOW_SECONDS: integer(60, 1, 24 * 3600),
   LOGIN_RATE_LIMIT_MAX: integer(10, 1, 10_000_000),
   LOGIN_RATE_LIMIT_WINDOW_SECONDS: integer(60, 1, 24 * 3600),
+  PASSWORD_RATE_LIMIT_MAX: integer(60, 1, 10_000_000),
+  PASSWORD_RATE_LIMIT_WINDOW_SECONDS: integer(60, 1, 24 * 3600),
   PASSWORD_SCRYPT_COST: integer(16_384, 1024, 1_048_576).refine(
     (value) => (value & (value - 1)) === 0,
     'must be a power of two',

@@ -27,7 +27,7 @@ describe('bad input gets a clear 4xx, never a 500 and never a hang', () => {
   let valid: string;
   let cases = 0;
   beforeAll(async () => {
-    t = await testApp({ env: { RATE_LIMIT_MAX: '1000000', LOGIN_RATE_LIMIT_MAX: '1000000', WORK_MAX_MS: '5' } });
+    t = await testApp({ env: { RATE_LIMIT_MAX: '1000000', LOGIN_RATE_LIMIT_MAX: '1000000', PASSWORD_RATE_LIMIT_MAX: '1000000', WORK_MAX_MS: '5' } });
     valid = (await registerAndLogin(t)).token;
   });
   afterAll(async () => {

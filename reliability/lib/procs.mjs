@@ -107,6 +107,7 @@ export const APP_DEFAULTS = {
   // Every simulated user comes from 127.0.0.1: the per-address limit would measure itself.
   RATE_LIMIT_MAX: '10000000',
   LOGIN_RATE_LIMIT_MAX: '10000000',
+  PASSWORD_RATE_LIMIT_MAX: '10000000',
   PROFILE_LOOKUP_MS: '20',
   REDIS_COMMAND_TIMEOUT_MS: '500',
   SHUTDOWN_DELAY_MS: '1500',

@@ -59,6 +59,27 @@ describe('rate limiting on Redis', () => {
     }
   });
 
+  it('limits password work per client, whichever usernames it tries, before hashing anything', async () => {
+    const hashing = await testApp({ env: { PASSWORD_RATE_LIMIT_MAX: '3', PASSWORD_RATE_LIMIT_WINDOW_SECONDS: '60' } });
+    const credentials = (username: string, password = 'correct horse battery') => ({ username, password });
+    try {
+      await hashing.http.post('/auth/register').send(credentials('pw-one')).expect(201);
+      await hashing.http.post('/auth/login').send(credentials('pw-one', 'not the password')).expect(401);
+      // A body that fails validation costs no hash and is not counted.
+      await hashing.http.post('/auth/register').send({ username: 'x' }).expect(400);
+      await hashing.http.post('/auth/register').send(credentials('pw-two')).expect(201);
+      const refused = await hashing.http.post('/auth/register').send(credentials('pw-three')).expect(429);
+      expect(Number(refused.headers['retry-after'])).toBeGreaterThan(50);
+      expect(refused.headers['ratelimit-policy']).toBe('3;w=60');
+      expect(refused.body).toMatchObject({ detail: expect.stringMatching(/sign-ups and logins/) });
+      await hashing.http.post('/auth/login').send(credentials('pw-one')).expect(429);
+      expect(await hashing.redis.exists('user:pw-three')).toBe(0);
+      expect((await hashing.metrics.rateLimited.get()).values).toEqual([expect.objectContaining({ labels: { limiter: 'password' }, value: 2 })]);
+    } finally {
+      await hashing.close();
+    }
+  });
+
   it('keeps working after Redis forgets its scripts, as after a restart', async () => {
     const limiter = createRateLimiter(t.redis, 'flush', 2, 10);
     expect((await limiter.consume('x')).allowed).toBe(true);

@@ -35,6 +35,8 @@ export interface AuthRoutesDeps {
   users: UserStore;
   sessions: SessionStore;
   loginLimiter: RateLimiter;
+  /** Counts every register and login per client: each costs one scrypt hash. */
+  passwordLimiter: RateLimiter;
   allowRegistration: boolean;
   /** Run before the anonymous auth routes (the API rate limit). */
   guards: RequestHandler[];
@@ -63,25 +65,33 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
 
   const noStore = (res: Response) => res.setHeader('Cache-Control', 'no-store');
 
+  /** Counts the request against `limiter` under `key`; past the limit, a 429 saying `detail`. */
+  const spend = async (limiter: RateLimiter, key: string, res: Response, detail: string) => {
+    const decision = await limiter.consume(key);
+    setRateLimitHeaders(res, decision);
+    if (decision.allowed) return;
+    deps.events.rateLimited(limiter.name);
+    throw new HttpProblem('rateLimited', detail, { headers: { 'Retry-After': String(decision.resetSeconds) } });
+  };
+  // A password hash costs tens of milliseconds of CPU, far more than any other request: without
+  // this a client could make one hash per API request, with new usernames each time.
+  const spendPasswordWork = (req: Request, res: Response) =>
+    spend(deps.passwordLimiter, clientAddress(req), res, 'Too many sign-ups and logins from this client; wait before trying again.');
+
   router.post('/auth/register', ...guards, jsonBody, async (req, res) => {
     if (!deps.allowRegistration) throw new HttpProblem('registrationDisabled');
     const { username, password } = credentials(req);
+    await spendPasswordWork(req, res);
     if (!(await deps.users.register(username, password))) throw new HttpProblem('usernameTaken');
     res.status(201).location('/auth/session').json({ username });
   });
 
   router.post('/auth/login', ...guards, jsonBody, async (req, res) => {
     const { username, password } = credentials(req);
-    // Per client *and* username: one attacker cannot lock a user out from everywhere, and cannot
-    // spray one password over many names faster than the API limit.
-    const decision = await deps.loginLimiter.consume(`${clientAddress(req)}|${username}`);
-    setRateLimitHeaders(res, decision);
-    if (!decision.allowed) {
-      deps.events.rateLimited(deps.loginLimiter.name);
-      throw new HttpProblem('rateLimited', 'Too many login attempts; wait before trying again.', {
-        headers: { 'Retry-After': String(decision.resetSeconds) },
-      });
-    }
+    await spendPasswordWork(req, res);
+    // Per client *and* username: one attacker cannot lock a user out from everywhere, and guesses
+    // at one account stop long before the per-client password limit does.
+    await spend(deps.loginLimiter, `${clientAddress(req)}|${username}`, res, 'Too many login attempts; wait before trying again.');
     if (!(await deps.users.verify(username, password))) {
       deps.events.sessionRejected('bad-credentials');
       throw new HttpProblem('invalidCredentials');
