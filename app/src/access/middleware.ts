@@ -1,5 +1,5 @@
 import type { Request, RequestHandler } from 'express';
-import { rateLimited, setRateLimitHeaders } from '../rate-limit/middleware.ts';
+import { enforce } from '../rate-limit/middleware.ts';
 import { sessionRejection, tokenFrom, type RejectionReason } from '../sessions/request.ts';
 import { isWellFormedToken } from '../sessions/tokens.ts';
 import type { AccessCheck } from './check.ts';
@@ -23,11 +23,7 @@ export function requireAccess({ access, keyOf, onLimited, onRejected }: RequireA
     const usable = token !== undefined && isWellFormedToken(token);
     const clientKey = keyOf(req);
     const { rateLimit, session } = usable ? await access.check(clientKey, token) : { rateLimit: await access.count(clientKey), session: null };
-    setRateLimitHeaders(res, rateLimit);
-    if (!rateLimit.allowed) {
-      onLimited(access.limiterName);
-      throw rateLimited(rateLimit);
-    }
+    enforce(res, access.limiterName, rateLimit, onLimited);
     if (!session) {
       const reason: RejectionReason = token === undefined ? 'missing' : usable ? 'unknown' : 'malformed';
       onRejected(reason);

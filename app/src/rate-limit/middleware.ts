@@ -4,7 +4,7 @@ import { HttpProblem } from '../http/problem.ts';
 import type { RateLimitDecision, RateLimiter } from './limiter.ts';
 
 /** The widely deployed draft-6 header set, plus Retry-After on refusals. */
-export function setRateLimitHeaders(res: Response, decision: RateLimitDecision): void {
+function setRateLimitHeaders(res: Response, decision: RateLimitDecision): void {
   res.setHeader('RateLimit-Policy', `${decision.limit};w=${decision.windowSeconds}`);
   res.setHeader('RateLimit-Limit', String(decision.limit));
   res.setHeader('RateLimit-Remaining', String(decision.remaining));
@@ -18,23 +18,28 @@ export interface RateLimitOptions {
   onLimited: (limiter: string) => void;
 }
 
-/** The 429 for a spent API limit, telling the client when to come back. */
-export function rateLimited(decision: RateLimitDecision): HttpProblem {
-  return new HttpProblem('rateLimited', `Limit of ${decision.limit} requests per ${decision.windowSeconds} s reached.`, {
-    headers: { 'Retry-After': String(decision.resetSeconds) },
-  });
+/**
+ * Applies a limiter's decision to the response: the RateLimit headers always, and past the limit
+ * `onLimited` and a 429 that says `detail` and when to come back. Every limit in the service goes
+ * through here: the API guard, the access check, the password and login limits.
+ */
+export function enforce(
+  res: Response,
+  limiter: string,
+  decision: RateLimitDecision,
+  onLimited: (limiter: string) => void,
+  detail = `Limit of ${decision.limit} requests per ${decision.windowSeconds} s reached.`,
+): void {
+  setRateLimitHeaders(res, decision);
+  if (decision.allowed) return;
+  onLimited(limiter);
+  throw new HttpProblem('rateLimited', detail, { headers: { 'Retry-After': String(decision.resetSeconds) } });
 }
 
 export function rateLimit({ limiter, keyOf, onLimited }: RateLimitOptions): RequestHandler {
   return async (req, res, next) => {
-    const decision = await limiter.consume(keyOf(req));
-    setRateLimitHeaders(res, decision);
-    if (decision.allowed) {
-      next();
-      return;
-    }
-    onLimited(limiter.name);
-    throw rateLimited(decision);
+    enforce(res, limiter.name, await limiter.consume(keyOf(req)), onLimited);
+    next();
   };
 }
 

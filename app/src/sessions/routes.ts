@@ -2,7 +2,7 @@ import express, { Router, type Request, type RequestHandler, type Response } fro
 import { z } from 'zod';
 import { HttpProblem } from '../http/problem.ts';
 import type { RateLimiter } from '../rate-limit/limiter.ts';
-import { clientAddress, setRateLimitHeaders } from '../rate-limit/middleware.ts';
+import { clientAddress, enforce } from '../rate-limit/middleware.ts';
 import type { UserStore } from '../users/store.ts';
 import { allTokensFrom, currentSession, SESSION_COOKIE, type RejectionReason } from './request.ts';
 import type { SessionStore } from './store.ts';
@@ -67,11 +67,7 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
 
   /** Counts the request against `limiter` under `key`; past the limit, a 429 saying `detail`. */
   const spend = async (limiter: RateLimiter, key: string, res: Response, detail: string) => {
-    const decision = await limiter.consume(key);
-    setRateLimitHeaders(res, decision);
-    if (decision.allowed) return;
-    deps.events.rateLimited(limiter.name);
-    throw new HttpProblem('rateLimited', detail, { headers: { 'Retry-After': String(decision.resetSeconds) } });
+    enforce(res, limiter.name, await limiter.consume(key), (name) => deps.events.rateLimited(name), detail);
   };
   // A password hash costs tens of milliseconds of CPU, far more than any other request: without
   // this a client could make one hash per API request, with new usernames each time.
