@@ -14,6 +14,8 @@ import { httpMetrics } from './metrics/middleware.ts';
 import { simulatedProfileLookup, type ProfileLookup } from './profile/lookup.ts';
 import { profileRoutes } from './profile/routes.ts';
 import { createRateLimiter } from './rate-limit/limiter.ts';
+import { createDurableWrite } from './redis/durable.ts';
+import { createRedisRunner } from './redis/runner.ts';
 import { clientAddress, rateLimit } from './rate-limit/middleware.ts';
 import { authRoutes } from './sessions/routes.ts';
 import { createSessionStore } from './sessions/store.ts';
@@ -36,11 +38,19 @@ export type AppConfig = Pick<
   | 'PASSWORD_SCRYPT_COST'
   | 'WORK_MAX_MS'
   | 'ALLOW_REGISTRATION'
+  | 'REDIS_FAILOVER_HOLD_MS'
+  | 'REDIS_WAIT_REPLICAS'
+  | 'REDIS_WAIT_TIMEOUT_MS'
 >;
 
 export interface AppDeps {
   config: AppConfig;
   redis: Redis;
+  /**
+   * A second connection to the same Redis for logins and logouts, which wait there for replicas
+   * to confirm them (REDIS_WAIT_REPLICAS > 0); without replicas to wait for they use `redis`.
+   */
+  durableRedis?: Redis;
   logger: Logger;
   metrics: Metrics;
   /** Sent as X-Served-By: the pod name in Kubernetes. */
@@ -50,18 +60,24 @@ export interface AppDeps {
 }
 
 /** Builds the HTTP API from its dependencies; it opens no sockets and installs no signal handlers. */
-export function createApp({ config, redis, logger, metrics, servedBy, profileLookup }: AppDeps): Express {
+export function createApp({ config, redis, durableRedis, logger, metrics, servedBy, profileLookup }: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   // Our ETags come from the cache entry; Express's default would hash every body again.
   app.set('etag', false);
   app.set('trust proxy', config.TRUST_PROXY);
 
-  const sessions = createSessionStore(redis, config.SESSION_TTL_SECONDS);
-  const users = createUserStore(redis, config.PASSWORD_SCRYPT_COST);
-  const apiLimiter = createRateLimiter(redis, 'api', config.RATE_LIMIT_MAX, config.RATE_LIMIT_WINDOW_SECONDS);
-  const loginLimiter = createRateLimiter(redis, 'login', config.LOGIN_RATE_LIMIT_MAX, config.LOGIN_RATE_LIMIT_WINDOW_SECONDS);
-  const passwordLimiter = createRateLimiter(redis, 'password', config.PASSWORD_RATE_LIMIT_MAX, config.PASSWORD_RATE_LIMIT_WINDOW_SECONDS);
+  const run = createRedisRunner(redis, config.REDIS_FAILOVER_HOLD_MS);
+  const replicated = { replicas: config.REDIS_WAIT_REPLICAS, timeoutMs: config.REDIS_WAIT_TIMEOUT_MS };
+  if (replicated.replicas > 0 && !durableRedis) throw new Error('REDIS_WAIT_REPLICAS > 0 needs a durableRedis connection');
+  const durableWrite = durableRedis && replicated.replicas > 0
+    ? createDurableWrite(durableRedis, createRedisRunner(durableRedis, config.REDIS_FAILOVER_HOLD_MS), replicated)
+    : createDurableWrite(redis, run, { ...replicated, replicas: 0 });
+  const sessions = createSessionStore(durableWrite, config.SESSION_TTL_SECONDS);
+  const users = createUserStore(redis, run, config.PASSWORD_SCRYPT_COST);
+  const apiLimiter = createRateLimiter(redis, run, 'api', config.RATE_LIMIT_MAX, config.RATE_LIMIT_WINDOW_SECONDS);
+  const loginLimiter = createRateLimiter(redis, run, 'login', config.LOGIN_RATE_LIMIT_MAX, config.LOGIN_RATE_LIMIT_WINDOW_SECONDS);
+  const passwordLimiter = createRateLimiter(redis, run, 'password', config.PASSWORD_RATE_LIMIT_MAX, config.PASSWORD_RATE_LIMIT_WINDOW_SECONDS);
   const cache = createCache(
     redis,
     { ttlSeconds: config.CACHE_TTL_SECONDS, lockMs: Math.max(1000, config.PROFILE_LOOKUP_MS * 5), pollMs: 20 },
@@ -87,7 +103,7 @@ export function createApp({ config, redis, logger, metrics, servedBy, profileLoo
   });
   const authenticated = [
     requireAccess({
-      access: createAccessCheck(redis, apiLimiter, sessions),
+      access: createAccessCheck(redis, run, apiLimiter, sessions),
       keyOf: clientAddress,
       onLimited: (limiter) => metrics.rateLimited.inc({ limiter }),
       onRejected: (reason) => metrics.sessionsRejected.inc({ reason }),

@@ -36,6 +36,13 @@ describe('configuration', () => {
     ['TRUST_PROXY', 'fd00::/129'],
     ['PASSWORD_SCRYPT_COST', '20000'],
     ['WEB_CONCURRENCY', '0'],
+    ['REDIS_SENTINELS', 'sentinel-0'],
+    ['REDIS_SENTINELS', 'sentinel-0:26379,:26379'],
+    ['REDIS_SENTINELS', 'sentinel-0:99999'],
+    ['REDIS_SENTINELS', '[not-ipv6]:26379'],
+    ['REDIS_SENTINEL_NAME', 'my master'],
+    ['REDIS_WAIT_REPLICAS', '-1'],
+    ['REDIS_FAILOVER_HOLD_MS', 'long'],
   ])('refuses %s=%s with an error naming the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^invalid configuration:\\n  ${name}: `));
   });
@@ -54,6 +61,27 @@ describe('configuration', () => {
     }
     expect(() => loadConfig({ HEADERS_TIMEOUT_MS: '40000', REQUEST_TIMEOUT_MS: '30000' })).toThrow(/HEADERS_TIMEOUT_MS/);
     expect(() => loadConfig({ PORT: '9000', METRICS_PORT: '9000' })).toThrow(/METRICS_PORT: must differ from PORT/);
+  });
+
+  it('reads Sentinel addresses and waits for one replica only in Sentinel mode', () => {
+    const sentinel = loadConfig({ REDIS_SENTINELS: 'r-0.r-headless.ns.svc.cluster.local:26379, 10.0.0.7:26380,[fd00::7]:26379' });
+    expect(sentinel).toMatchObject({
+      REDIS_SENTINELS: [
+        { host: 'r-0.r-headless.ns.svc.cluster.local', port: 26379 },
+        { host: '10.0.0.7', port: 26380 },
+        { host: 'fd00::7', port: 26379 },
+      ],
+      REDIS_SENTINEL_NAME: 'xwing',
+      REDIS_WAIT_REPLICAS: 1,
+      REDIS_FAILOVER_HOLD_MS: 3000,
+      REDIS_READINESS_GRACE_MS: 15_000,
+    });
+    expect(loadConfig({}).REDIS_SENTINELS).toBeUndefined();
+    expect(loadConfig({}).REDIS_WAIT_REPLICAS).toBe(0);
+    expect(loadConfig({ REDIS_SENTINELS: 's:26379', REDIS_WAIT_REPLICAS: '0' }).REDIS_WAIT_REPLICAS).toBe(0);
+    expect(() => loadConfig({ REDIS_SENTINELS: 's:26379', REDIS_WAIT_TIMEOUT_MS: '1000' })).toThrow(
+      /REDIS_WAIT_TIMEOUT_MS: must be below REDIS_COMMAND_TIMEOUT_MS/,
+    );
   });
 
   it('treats empty variables as unset', () => {

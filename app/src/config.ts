@@ -45,6 +45,29 @@ const redisUrl = z
   .default('redis://127.0.0.1:6379')
   .refine((value) => /^rediss?:\/\//.test(value) && URL.canParse(value), 'must be a redis:// or rediss:// URL');
 
+/**
+ * `host:port,host:port`: the Sentinels to ask for the primary. Hosts are names or IPv4 addresses,
+ * or IPv6 addresses in brackets.
+ */
+const sentinelList = z
+  .string()
+  .optional()
+  .transform((value, ctx): { host: string; port: number }[] | undefined => {
+    if (value === undefined || value.trim() === '') return undefined;
+    const sentinels: { host: string; port: number }[] = [];
+    for (const entry of value.split(',').map((item) => item.trim())) {
+      const match = /^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9.-]+)):(\d{1,5})$/.exec(entry);
+      const host = match?.[1] ?? match?.[2];
+      const port = Number(match?.[3]);
+      if (!host || !(port >= 1 && port <= 65535) || (match?.[1] !== undefined && isIP(host) !== 6)) {
+        ctx.addIssue({ code: 'custom', message: `"${entry}" is not host:port (IPv6 as [addr]:port)` });
+        return z.NEVER;
+      }
+      sentinels.push({ host, port });
+    }
+    return sentinels;
+  });
+
 const configSchema = z.object({
   PORT: integer(8080, 0, 65535),
   METRICS_PORT: integer(9464, 0, 65535),
@@ -53,6 +76,12 @@ const configSchema = z.object({
   REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]{0,64}$/).default('xwing:'),
   REDIS_COMMAND_TIMEOUT_MS: integer(1000, 10, 60_000),
   REDIS_CONNECT_TIMEOUT_MS: integer(2000, 10, 60_000),
+  REDIS_SENTINELS: sentinelList,
+  REDIS_SENTINEL_NAME: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/).default('xwing'),
+  REDIS_FAILOVER_HOLD_MS: integer(3000, 0, 60_000),
+  REDIS_READINESS_GRACE_MS: integer(15_000, 0, 600_000),
+  REDIS_WAIT_REPLICAS: z.coerce.number().int().min(0).max(16).optional(),
+  REDIS_WAIT_TIMEOUT_MS: integer(500, 10, 60_000),
   SESSION_TTL_SECONDS: integer(3600, 10, 30 * 24 * 3600),
   COOKIE_SECURE: z.enum(['auto', 'true', 'false']).default('auto'),
   CACHE_TTL_SECONDS: integer(300, 1, 7 * 24 * 3600),
@@ -82,7 +111,8 @@ const configSchema = z.object({
   POD_NAME: z.string().regex(/^[A-Za-z0-9._-]{1,253}$/).optional(),
 });
 
-export type Config = z.infer<typeof configSchema>;
+/** With Sentinel there are replicas to confirm a session write; a standalone Redis has none. */
+export type Config = Omit<z.infer<typeof configSchema>, 'REDIS_WAIT_REPLICAS'> & { REDIS_WAIT_REPLICAS: number };
 
 export class ConfigError extends Error {
   readonly variables: string[];
@@ -104,13 +134,18 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   );
   const parsed = configSchema.safeParse(present);
   if (!parsed.success) throw new ConfigError(parsed.error.issues);
-  const config = parsed.data;
+  const config: Config = { ...parsed.data, REDIS_WAIT_REPLICAS: parsed.data.REDIS_WAIT_REPLICAS ?? (parsed.data.REDIS_SENTINELS ? 1 : 0) };
   const conflicts: z.core.$ZodIssue[] = [];
   if (config.HEADERS_TIMEOUT_MS > config.REQUEST_TIMEOUT_MS) {
     conflicts.push({ code: 'custom', path: ['HEADERS_TIMEOUT_MS'], message: 'must not exceed REQUEST_TIMEOUT_MS', input: config.HEADERS_TIMEOUT_MS });
   }
   if (config.PORT !== 0 && config.PORT === config.METRICS_PORT) {
     conflicts.push({ code: 'custom', path: ['METRICS_PORT'], message: 'must differ from PORT', input: config.METRICS_PORT });
+  }
+  // WAIT must give up before the command that carries it times out, or every unconfirmed write
+  // would read as a lost connection instead of as "no replica confirmed".
+  if (config.REDIS_WAIT_REPLICAS > 0 && config.REDIS_WAIT_TIMEOUT_MS >= config.REDIS_COMMAND_TIMEOUT_MS) {
+    conflicts.push({ code: 'custom', path: ['REDIS_WAIT_TIMEOUT_MS'], message: 'must be below REDIS_COMMAND_TIMEOUT_MS', input: config.REDIS_WAIT_TIMEOUT_MS });
   }
   if (conflicts.length > 0) throw new ConfigError(conflicts);
   return config;

@@ -7,13 +7,13 @@ import { AggregatorRegistry } from 'prom-client';
 import { createApp } from './app.ts';
 import { runPrimary } from './cluster.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
-import { liveness, readiness } from './health/checks.ts';
+import { CheckFailed, createReadiness, liveness } from './health/checks.ts';
 import { identity } from './http/identity.ts';
 import { createHttpServer } from './http/server.ts';
 import { createLogger } from './logging/logger.ts';
 import { createMetrics } from './metrics/metrics.ts';
 import { createMetricsServer } from './metrics/server.ts';
-import { createRedis } from './redis.ts';
+import { createRedis } from './redis/client.ts';
 
 /** Readiness must answer well inside the kubelet's probe timeout (1 s by default). */
 const READINESS_REDIS_TIMEOUT_MS = 500;
@@ -51,13 +51,20 @@ async function runWorker(config: Config, clustered: boolean): Promise<void> {
   const logger = createLogger(config.LOG_LEVEL);
   const servedBy = config.POD_NAME ?? hostname();
   const metrics = createMetrics({ version: packageVersion(), commit: config.BUILD_COMMIT });
-  const redis = createRedis(config, `xwing:${servedBy}:${process.pid}`);
-  redis.on('error', (error: Error) => logger.warn({ err: error }, 'redis connection error'));
-  redis.on('ready', () => logger.info('redis ready'));
-  // Start serving even if Redis is down: liveness stays green and readiness reports the outage.
-  redis.connect().catch((error: unknown) => logger.warn({ err: error }, 'redis not reachable yet; retrying'));
+  const connect = (name: string) => {
+    const client = createRedis(config, `xwing:${servedBy}:${process.pid}${name}`);
+    client.on('error', (error: Error) => logger.warn({ connection: name || 'main', error: error.message }, 'redis connection error'));
+    client.on('ready', () => logger.info({ connection: name || 'main' }, 'redis ready'));
+    // Start serving even if Redis is down: liveness stays green and readiness reports the outage.
+    client.connect().catch((error: unknown) => logger.warn({ err: error }, 'redis not reachable yet; retrying'));
+    return client;
+  };
+  const redis = connect('');
+  // Logins and logouts wait for replicas on a connection of their own (see redis/durable.ts).
+  const durableRedis = config.REDIS_WAIT_REPLICAS > 0 ? connect(':durable') : undefined;
+  const redisClients = durableRedis ? [redis, durableRedis] : [redis];
 
-  const app = createApp({ config, redis, logger, metrics, servedBy });
+  const app = createApp({ config, redis, ...(durableRedis ? { durableRedis } : {}), logger, metrics, servedBy });
   const server = createHttpServer(app, config, servedBy);
   let shuttingDown = false;
 
@@ -82,10 +89,19 @@ async function runWorker(config: Config, clustered: boolean): Promise<void> {
     sendFailuresDuringShutdown: false,
     healthChecks: {
       '/healthz': liveness,
-      '/readyz': () => readiness(redis, READINESS_REDIS_TIMEOUT_MS, () => shuttingDown),
+      '/readyz': createReadiness({
+        redis,
+        timeoutMs: READINESS_REDIS_TIMEOUT_MS,
+        graceMs: config.REDIS_READINESS_GRACE_MS,
+        shuttingDown: () => shuttingDown,
+        onChange: (state, detail) => logger[state === 'ok' ? 'info' : 'warn']({ redis: state, detail }, 'readiness: redis state changed'),
+      }),
     },
     headers: { 'Cache-Control': 'no-store' },
-    logger: (message, error) => logger.warn({ err: error }, message),
+    // A failing check is logged once per state change by the check itself, not on every probe.
+    logger: (message, error) => {
+      if (!(error instanceof CheckFailed)) logger.warn({ err: error }, message);
+    },
     beforeShutdown: async () => {
       shuttingDown = true;
       logger.info({ delayMs: config.SHUTDOWN_DELAY_MS }, 'shutdown: readiness failing, still serving while endpoints update');
@@ -94,7 +110,7 @@ async function runWorker(config: Config, clustered: boolean): Promise<void> {
     },
     onSignal: async () => {
       metricsServer?.close();
-      await redis.quit().catch(() => redis.disconnect());
+      await Promise.all(redisClients.map((client) => client.quit().catch(() => client.disconnect())));
     },
     onShutdown: () => {
       logger.info('shutdown: complete');

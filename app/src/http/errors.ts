@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
-import { RedisUnavailableError } from '../redis.ts';
+import { RedisUnavailableError } from '../redis/errors.ts';
 import { requestIdOf } from './identity.ts';
 import { HttpProblem, type ProblemKind } from './problem.ts';
 

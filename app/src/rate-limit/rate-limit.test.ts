@@ -1,7 +1,10 @@
 import type { Request } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerAndLogin, testApp, type TestApp } from '../../test/support/harness.ts';
+import type { RunRedis } from '../redis/runner.ts';
 import { createRateLimiter } from './limiter.ts';
+
+const once: RunRedis = (_operation, attempt) => attempt(false);
 import { clientAddress } from './middleware.ts';
 
 describe('rate limiting on Redis', () => {
@@ -81,15 +84,27 @@ describe('rate limiting on Redis', () => {
   });
 
   it('keeps working after Redis forgets its scripts, as after a restart', async () => {
-    const limiter = createRateLimiter(t.redis, 'flush', 2, 10);
+    const limiter = createRateLimiter(t.redis, once, 'flush', 2, 10);
     expect((await limiter.consume('x')).allowed).toBe(true);
     await t.redis.script('FLUSH');
     expect((await limiter.consume('x')).allowed).toBe(true);
     expect((await limiter.consume('x')).allowed).toBe(false);
   });
 
+  it('counts a request once when its script is sent again after an ambiguous failure', async () => {
+    // The runner retries after a timeout or a dropped connection; the first attempt may have landed.
+    const sentTwice: RunRedis = async (_operation, attempt) => {
+      await attempt(false);
+      return attempt(true);
+    };
+    const limiter = createRateLimiter(t.redis, sentTwice, 'twice', 10, 10);
+    expect((await limiter.consume('z')).remaining).toBe(9);
+    expect((await limiter.consume('z')).remaining).toBe(8);
+    expect(await t.redis.get('rl:twice:z')).toBe('2');
+  });
+
   it('re-arms a window whose key lost its expiry', async () => {
-    const limiter = createRateLimiter(t.redis, 'stuck', 10, 10);
+    const limiter = createRateLimiter(t.redis, once, 'stuck', 10, 10);
     await t.redis.set('rl:stuck:y', '3');
     const decision = await limiter.consume('y');
     expect(decision.remaining).toBe(6);

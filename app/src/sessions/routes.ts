@@ -105,7 +105,7 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
     const tokens = allTokensFrom(req);
     if (tokens.length === 0) throw new HttpProblem('unauthenticated', 'No session token was sent.');
     // Idempotent: ending a session that is already gone is still a success.
-    await Promise.all(tokens.filter(isWellFormedToken).map((token) => deps.sessions.destroy(token)));
+    await deps.sessions.destroy(tokens.filter(isWellFormedToken));
     res.clearCookie(SESSION_COOKIE, cookieOptions(req));
     res.status(204).end();
   });

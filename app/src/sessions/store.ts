@@ -1,5 +1,4 @@
-import type { Redis } from 'ioredis';
-import { redisCall } from '../redis.ts';
+import type { DurableWrite } from '../redis/durable.ts';
 import { generateToken, hashToken } from './tokens.ts';
 
 export interface Session {
@@ -24,12 +23,14 @@ export interface SessionStore {
   /** The session a stored value describes, its expiry just slid to a full TTL. */
   fromStored(raw: string): Session;
   create(username: string): Promise<{ token: string; session: Session }>;
-  destroy(token: string): Promise<void>;
+  /** Ends the sessions of every token given, in one durable write. */
+  destroy(tokens: string[]): Promise<void>;
 }
 
 const key = (token: string) => `session:${hashToken(token)}`;
 
-export function createSessionStore(redis: Redis, ttlSeconds: number, now: () => number = Date.now): SessionStore {
+/** Logins and logouts go through `write`: once the client hears of them, a failover cannot undo them. */
+export function createSessionStore(write: DurableWrite, ttlSeconds: number, now: () => number = Date.now): SessionStore {
   const expiresAt = () => new Date(now() + ttlSeconds * 1000).toISOString();
   return {
     ttlSeconds,
@@ -42,11 +43,11 @@ export function createSessionStore(redis: Redis, ttlSeconds: number, now: () => 
       const token = generateToken();
       const createdAt = new Date(now()).toISOString();
       const stored: StoredSession = { u: username, c: createdAt };
-      await redisCall('session.create', redis.set(key(token), JSON.stringify(stored), 'EX', ttlSeconds));
+      await write('session.create', [['set', key(token), JSON.stringify(stored), 'EX', ttlSeconds]]);
       return { token, session: { username, createdAt, expiresAt: expiresAt() } };
     },
-    async destroy(token) {
-      await redisCall('session.destroy', redis.del(key(token)));
+    async destroy(tokens) {
+      if (tokens.length > 0) await write('session.destroy', [['del', ...tokens.map(key)]]);
     },
   };
 }

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { redisCall } from '../redis.ts';
+import type { RunRedis } from '../redis/runner.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
 
 export interface UserStore {
@@ -16,17 +16,22 @@ interface StoredUser {
 
 const key = (username: string) => `user:${username}`;
 
-export function createUserStore(redis: Redis, scryptCost: number): UserStore {
+export function createUserStore(redis: Redis, run: RunRedis, scryptCost: number): UserStore {
   // Hashing against a decoy for unknown users keeps login time from revealing which names exist.
   const decoy = hashPassword('decoy password', scryptCost);
   return {
     async register(username, password) {
       const stored: StoredUser = { password: await hashPassword(password, scryptCost), createdAt: new Date().toISOString() };
-      const result = await redisCall('user.register', redis.set(key(username), JSON.stringify(stored), 'NX'));
-      return result === 'OK';
+      const record = JSON.stringify(stored);
+      return run('user.register', async (retry) => {
+        if ((await redis.set(key(username), record, 'NX')) === 'OK') return true;
+        // After an attempt that may have landed, a taken name holding our own record (its salt
+        // is unique) means that attempt did land: the sign-up succeeded, the name is not taken.
+        return retry && (await redis.get(key(username))) === record;
+      });
     },
     async verify(username, password) {
-      const raw = await redisCall('user.get', redis.get(key(username)));
+      const raw = await run('user.get', () => redis.get(key(username)));
       if (raw === null) {
         await verifyPassword(password, await decoy);
         return false;

@@ -13,7 +13,7 @@ import { loadConfig, type Config } from '../../src/config.ts';
 import { createLogger } from '../../src/logging/logger.ts';
 import { createMetrics, type Metrics } from '../../src/metrics/metrics.ts';
 import type { ProfileLookup } from '../../src/profile/lookup.ts';
-import { createRedis } from '../../src/redis.ts';
+import { createRedis } from '../../src/redis/client.ts';
 
 /** Log lines the app wrote, parsed, so tests can assert on what reached (or never reached) the log. */
 export class LogCapture extends Writable {
@@ -76,9 +76,13 @@ export async function testApp(options: TestAppOptions = {}): Promise<TestApp> {
   const redis = createRedis(config, 'xwing-test');
   redis.on('error', () => undefined);
   await redis.connect();
+  const durableRedis = config.REDIS_WAIT_REPLICAS > 0 ? createRedis(config, 'xwing-test:durable') : undefined;
+  durableRedis?.on('error', () => undefined);
+  await durableRedis?.connect();
   const app = createApp({
     config,
     redis,
+    ...(durableRedis ? { durableRedis } : {}),
     logger,
     metrics,
     servedBy: options.servedBy ?? 'test-pod',
@@ -94,7 +98,8 @@ export async function testApp(options: TestAppOptions = {}): Promise<TestApp> {
     config,
     prefix,
     close: async () => {
-      await redis.quit().catch(() => redis.disconnect());
+      const clients = durableRedis ? [redis, durableRedis] : [redis];
+      await Promise.all(clients.map((client) => client.quit().catch(() => client.disconnect())));
     },
   };
 }

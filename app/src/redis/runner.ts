@@ -1,0 +1,67 @@
+import type { Redis } from 'ioredis';
+import { isTransient, RedisUnavailableError } from './errors.ts';
+
+/**
+ * One operation against Redis. `retry` is true when an earlier attempt failed in a way that
+ * leaves open whether Redis applied it (a timeout, a connection lost with the command in
+ * flight): an attempt that must not count twice does its idempotent variant then.
+ */
+export type Attempt<T> = (retry: boolean) => Promise<T>;
+
+/** Runs operations, failing each with a RedisUnavailableError naming it when Redis cannot answer in time. */
+export type RunRedis = <T>(operation: string, attempt: Attempt<T>) => Promise<T>;
+
+/** Enough for a pause, the switch and a reconnect; a hold that is still failing after that is an outage. */
+const MAX_ATTEMPTS = 4;
+
+/**
+ * A primary switch (Sentinel failover, a Redis restart) leaves a gap of about a second in which
+ * the client has no writable connection. Requests that meet the gap wait for the connection to
+ * come back, up to `holdMs`, and are then served by the new primary instead of failing. An
+ * outage that has already lasted `holdMs` is no switch: requests then fail at once, so a Redis
+ * that is really gone costs callers a fast 503, not a queue.
+ */
+export function createRedisRunner(redis: Redis, holdMs: number, now: () => number = Date.now): RunRedis {
+  let unavailableSince: number | undefined = redis.status === 'ready' ? undefined : now();
+  let ready: Promise<void> | undefined;
+  let markReady: (() => void) | undefined;
+  redis.on('ready', () => {
+    unavailableSince = undefined;
+    markReady?.();
+    ready = markReady = undefined;
+  });
+  redis.on('close', () => {
+    unavailableSince ??= now();
+  });
+
+  /** Resolves true once the connection is ready again, false at `deadline`; one shared listener for all waiters. */
+  const readyBy = async (deadline: number): Promise<boolean> => {
+    if (redis.status === 'ready') return true;
+    ready ??= new Promise<void>((resolve) => (markReady = resolve));
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, deadline - now()))));
+    try {
+      return await Promise.race([ready.then(() => true), expired]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+
+  return async (operation, attempt) => {
+    const deadline = now() + holdMs;
+    let lastError: unknown = new Error('not connected to redis');
+    for (let tries = 0; tries < MAX_ATTEMPTS; tries++) {
+      if (redis.status !== 'ready') {
+        const down = unavailableSince === undefined ? 0 : now() - unavailableSince;
+        if (down >= holdMs || !(await readyBy(deadline))) break;
+      }
+      try {
+        return await attempt(tries > 0);
+      } catch (error) {
+        lastError = error;
+        if (!isTransient(error) || now() >= deadline) break;
+      }
+    }
+    throw new RedisUnavailableError(operation, lastError);
+  };
+}
