@@ -2,25 +2,26 @@ import express, { type Express } from 'express';
 import helmet from 'helmet';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { createAccessCheck } from './access/check.ts';
-import { requireAccess } from './access/middleware.ts';
 import { createCache } from './cache/cache.ts';
 import type { Config } from './config.ts';
+import { clientAddress } from './http/client-address.ts';
 import { errorHandler, notFound } from './http/errors.ts';
 import { identity } from './http/identity.ts';
 import { httpLogger } from './logging/http-logger.ts';
 import type { Metrics } from './metrics/metrics.ts';
 import { httpMetrics } from './metrics/middleware.ts';
 import { simulatedProfileLookup, type ProfileLookup } from './profile/lookup.ts';
-import { profileRoutes } from './profile/routes.ts';
+import { profileHandler } from './profile/handler.ts';
 import { createRateLimiter } from './rate-limit/limiter.ts';
+import { rateLimit } from './rate-limit/middleware.ts';
 import { createDurableWrite } from './redis/durable.ts';
 import { createRedisRunner } from './redis/runner.ts';
-import { clientAddress, rateLimit } from './rate-limit/middleware.ts';
-import { authRoutes } from './sessions/routes.ts';
+import { registerScripts } from './redis/scripts.ts';
+import { sessionGuard } from './sessions/guard.ts';
+import { authHandlers } from './sessions/handlers.ts';
 import { createSessionStore } from './sessions/store.ts';
 import { createUserStore } from './users/store.ts';
-import { workRoutes } from './work/routes.ts';
+import { workHandler } from './work/handler.ts';
 
 export type AppConfig = Pick<
   Config,
@@ -67,6 +68,7 @@ export function createApp({ config, redis, durableRedis, logger, metrics, served
   app.set('etag', false);
   app.set('trust proxy', config.TRUST_PROXY);
 
+  const scripts = registerScripts(redis);
   const run = createRedisRunner(redis, config.REDIS_FAILOVER_HOLD_MS);
   const replicated = { replicas: config.REDIS_WAIT_REPLICAS, timeoutMs: config.REDIS_WAIT_TIMEOUT_MS };
   if (replicated.replicas > 0 && !durableRedis) throw new Error('REDIS_WAIT_REPLICAS > 0 needs a durableRedis connection');
@@ -75,11 +77,12 @@ export function createApp({ config, redis, durableRedis, logger, metrics, served
     : createDurableWrite(redis, run, { ...replicated, replicas: 0 });
   const sessions = createSessionStore(durableWrite, config.SESSION_TTL_SECONDS);
   const users = createUserStore(redis, run, config.PASSWORD_SCRYPT_COST);
-  const apiLimiter = createRateLimiter(redis, run, 'api', config.RATE_LIMIT_MAX, config.RATE_LIMIT_WINDOW_SECONDS);
-  const loginLimiter = createRateLimiter(redis, run, 'login', config.LOGIN_RATE_LIMIT_MAX, config.LOGIN_RATE_LIMIT_WINDOW_SECONDS);
-  const passwordLimiter = createRateLimiter(redis, run, 'password', config.PASSWORD_RATE_LIMIT_MAX, config.PASSWORD_RATE_LIMIT_WINDOW_SECONDS);
+  const apiLimiter = createRateLimiter(scripts, run, 'api', config.RATE_LIMIT_MAX, config.RATE_LIMIT_WINDOW_SECONDS);
+  const loginLimiter = createRateLimiter(scripts, run, 'login', config.LOGIN_RATE_LIMIT_MAX, config.LOGIN_RATE_LIMIT_WINDOW_SECONDS);
+  const passwordLimiter = createRateLimiter(scripts, run, 'password', config.PASSWORD_RATE_LIMIT_MAX, config.PASSWORD_RATE_LIMIT_WINDOW_SECONDS);
   const cache = createCache(
     redis,
+    scripts,
     { ttlSeconds: config.CACHE_TTL_SECONDS, lockMs: Math.max(1000, config.PROFILE_LOOKUP_MS * 5), pollMs: 20 },
     {
       hit: () => metrics.cacheHits.inc(),
@@ -96,19 +99,30 @@ export function createApp({ config, redis, durableRedis, logger, metrics, served
     return lookup(username);
   };
 
-  const apiLimit = rateLimit({
+  const onLimited = (limiter: string) => metrics.rateLimited.inc({ limiter });
+  const apiLimit = rateLimit({ limiter: apiLimiter, keyOf: clientAddress, onLimited });
+  const requireSession = sessionGuard({
+    scripts,
+    run,
     limiter: apiLimiter,
+    sessions,
     keyOf: clientAddress,
-    onLimited: (limiter) => metrics.rateLimited.inc({ limiter }),
+    onLimited,
+    onRejected: (reason) => metrics.sessionsRejected.inc({ reason }),
   });
-  const authenticated = [
-    requireAccess({
-      access: createAccessCheck(redis, run, apiLimiter, sessions),
-      keyOf: clientAddress,
-      onLimited: (limiter) => metrics.rateLimited.inc({ limiter }),
-      onRejected: (reason) => metrics.sessionsRejected.inc({ reason }),
-    }),
-  ];
+  const auth = authHandlers({
+    users,
+    sessions,
+    loginLimiter,
+    passwordLimiter,
+    allowRegistration: config.ALLOW_REGISTRATION,
+    cookieSecure: config.COOKIE_SECURE,
+    events: {
+      sessionCreated: () => metrics.sessionsCreated.inc(),
+      sessionRejected: (reason) => metrics.sessionsRejected.inc({ reason }),
+      rateLimited: onLimited,
+    },
+  });
 
   app.use(identity(servedBy));
   app.use(httpLogger(logger));
@@ -129,25 +143,16 @@ export function createApp({ config, redis, durableRedis, logger, metrics, served
     }),
   );
 
-  app.use(
-    authRoutes({
-      users,
-      sessions,
-      loginLimiter,
-      passwordLimiter,
-      allowRegistration: config.ALLOW_REGISTRATION,
-      cookieSecure: config.COOKIE_SECURE,
-      guards: [apiLimit],
-      authenticated,
-      events: {
-        sessionCreated: () => metrics.sessionsCreated.inc(),
-        sessionRejected: (reason) => metrics.sessionsRejected.inc({ reason }),
-        rateLimited: (limiter) => metrics.rateLimited.inc({ limiter }),
-      },
-    }),
-  );
-  app.use(profileRoutes({ cache, lookup: countedLookup, guards: authenticated }));
-  app.use(workRoutes({ maxMs: config.WORK_MAX_MS, guards: authenticated }));
+  // Every route and its guards. Anonymous routes count the API limit per client; the others pass
+  // the session guard, which counts the same limit and reads the session in one Redis command.
+  // Guards sit in each route's own stack, so that metrics and logs know the route template even
+  // for a request a guard refused. Probes and /metrics are answered outside Express (server.ts).
+  app.post('/auth/register', apiLimit, auth.jsonBody, auth.register);
+  app.post('/auth/login', apiLimit, auth.jsonBody, auth.login);
+  app.post('/auth/logout', apiLimit, auth.logout);
+  app.get('/auth/session', requireSession, auth.session);
+  app.get('/profile', requireSession, profileHandler({ cache, lookup: countedLookup }));
+  app.get('/work', requireSession, workHandler({ maxMs: config.WORK_MAX_MS }));
 
   app.use(notFound);
   app.use(errorHandler({ logger, onRedisError: (operation) => metrics.redisErrors.inc({ operation }) }));

@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, registerAndLogin, testApp, type TestApp } from '../../test/support/harness.ts';
+import { registerScripts } from '../redis/scripts.ts';
 import { createCache, type CacheEvents } from './cache.ts';
 
 const silentEvents = (): CacheEvents & { errors: string[] } => {
@@ -48,7 +49,7 @@ describe('profile cache (cache-aside on Redis)', () => {
     const dead = new Redis('redis://127.0.0.1:1', { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0 });
     dead.on('error', () => undefined);
     const events = silentEvents();
-    const cache = createCache(dead, { ttlSeconds: 10, lockMs: 200, pollMs: 10 }, events);
+    const cache = createCache(dead, registerScripts(dead), { ttlSeconds: 10, lockMs: 200, pollMs: 10 }, events);
     const entry = await cache.getOrLoad('profile:carol', async () => ({ owner: 'carol' }));
     expect(entry).toEqual({ value: { owner: 'carol' }, hit: false });
     expect(events.errors).toContain('cache.get');
@@ -57,7 +58,7 @@ describe('profile cache (cache-aside on Redis)', () => {
 
   it('shares one load per key within a process', async () => {
     const events = silentEvents();
-    const cache = createCache(t.redis, { ttlSeconds: 10, lockMs: 1000, pollMs: 10 }, events);
+    const cache = createCache(t.redis, registerScripts(t.redis), { ttlSeconds: 10, lockMs: 1000, pollMs: 10 }, events);
     let loads = 0;
     const load = async () => {
       loads += 1;
@@ -71,7 +72,7 @@ describe('profile cache (cache-aside on Redis)', () => {
 
   it('loads by itself when the replica holding the lock never fills the entry', async () => {
     const events = silentEvents();
-    const cache = createCache(t.redis, { ttlSeconds: 10, lockMs: 150, pollMs: 10 }, events);
+    const cache = createCache(t.redis, registerScripts(t.redis), { ttlSeconds: 10, lockMs: 150, pollMs: 10 }, events);
     await t.redis.set('lock:orphan', 'a replica that died', 'PX', 150);
     const started = Date.now();
     const entry = await cache.getOrLoad('orphan', async () => 'loaded here');
@@ -81,7 +82,7 @@ describe('profile cache (cache-aside on Redis)', () => {
   });
 
   it('waits for the lock holder on another replica instead of loading again', async () => {
-    const cache = createCache(t.redis, { ttlSeconds: 10, lockMs: 2000, pollMs: 10 }, silentEvents());
+    const cache = createCache(t.redis, registerScripts(t.redis), { ttlSeconds: 10, lockMs: 2000, pollMs: 10 }, silentEvents());
     await t.redis.set('lock:waited', 'another replica', 'PX', 2000);
     setTimeout(() => void t.redis.set('cache:waited', JSON.stringify('filled elsewhere'), 'EX', 10), 60);
     let loaded = false;
@@ -94,7 +95,7 @@ describe('profile cache (cache-aside on Redis)', () => {
   });
 
   it('takes over at once when the holder releases the lock without filling the entry', async () => {
-    const cache = createCache(t.redis, { ttlSeconds: 10, lockMs: 2000, pollMs: 10 }, silentEvents());
+    const cache = createCache(t.redis, registerScripts(t.redis), { ttlSeconds: 10, lockMs: 2000, pollMs: 10 }, silentEvents());
     await t.redis.set('lock:released', 'a replica whose lookup failed', 'PX', 2000);
     setTimeout(() => void t.redis.del('lock:released'), 50);
     const started = Date.now();

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
+import type { Scripts } from '../redis/scripts.ts';
 
 export interface CacheEntry<T> {
   value: T;
@@ -22,18 +23,6 @@ export interface CacheOptions {
   pollMs: number;
 }
 
-/** Deletes the lock only if this caller still owns it: a lock that expired may belong to another replica now. */
-const UNLOCK = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  return redis.call('DEL', KEYS[1])
-end
-return 0
-`;
-
-interface LockingRedis extends Redis {
-  xwingUnlock(key: string, owner: string): Promise<number>;
-}
-
 export interface Cache {
   getOrLoad<T>(key: string, load: () => Promise<T>): Promise<CacheEntry<T>>;
 }
@@ -44,9 +33,7 @@ export interface Cache {
  * the owner, and a Redis failure falls back to the caller's own loader, so an outage can cost
  * time but never serve one user another's data.
  */
-export function createCache(redis: Redis, options: CacheOptions, events: CacheEvents): Cache {
-  const locking = redis as LockingRedis;
-  if (typeof locking.xwingUnlock !== 'function') redis.defineCommand('xwingUnlock', { numberOfKeys: 1, lua: UNLOCK });
+export function createCache(redis: Redis, scripts: Scripts, options: CacheOptions, events: CacheEvents): Cache {
   const inFlight = new Map<string, Promise<CacheEntry<unknown>>>();
 
   async function read<T>(key: string): Promise<T | null> {
@@ -70,7 +57,7 @@ export function createCache(redis: Redis, options: CacheOptions, events: CacheEv
 
   async function release(lockKey: string, owner: string): Promise<void> {
     try {
-      await locking.xwingUnlock(lockKey, owner);
+      await scripts.unlock(lockKey, owner);
     } catch (error) {
       events.error('cache.unlock', error);
     }

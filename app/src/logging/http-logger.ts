@@ -1,7 +1,7 @@
 import type { RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { requestIdOf } from '../http/identity.ts';
-import { routeTemplate } from '../metrics/middleware.ts';
+import { routeTemplate } from '../http/route-template.ts';
 
 /**
  * One JSON line per request, written when the response closes, with the request id the client

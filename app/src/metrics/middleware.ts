@@ -1,16 +1,6 @@
-import type { IncomingMessage } from 'node:http';
 import type { RequestHandler } from 'express';
 import type { Histogram } from 'prom-client';
-
-/**
- * The route template, never the raw URL: one series per route, whatever the paths carry. Routes
- * are declared with their full path and their guards in their own stack, so the template is known
- * even for a request a guard refused.
- */
-export function routeTemplate(req: IncomingMessage & { route?: { path?: unknown } }): string {
-  const path = req.route?.path;
-  return typeof path === 'string' ? path : 'unmatched';
-}
+import { routeTemplate } from '../http/route-template.ts';
 
 /** nginx's code for a request whose client hung up before the answer was sent. */
 const CLIENT_CLOSED_REQUEST = 499;

@@ -2,10 +2,11 @@ import type { Request } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerAndLogin, testApp, type TestApp } from '../../test/support/harness.ts';
 import type { RunRedis } from '../redis/runner.ts';
+import { registerScripts } from '../redis/scripts.ts';
 import { createRateLimiter } from './limiter.ts';
 
 const once: RunRedis = (_operation, attempt) => attempt(false);
-import { clientAddress } from './middleware.ts';
+import { clientAddress } from '../http/client-address.ts';
 
 describe('rate limiting on Redis', () => {
   let t: TestApp;
@@ -84,7 +85,7 @@ describe('rate limiting on Redis', () => {
   });
 
   it('keeps working after Redis forgets its scripts, as after a restart', async () => {
-    const limiter = createRateLimiter(t.redis, once, 'flush', 2, 10);
+    const limiter = createRateLimiter(registerScripts(t.redis), once, 'flush', 2, 10);
     expect((await limiter.consume('x')).allowed).toBe(true);
     await t.redis.script('FLUSH');
     expect((await limiter.consume('x')).allowed).toBe(true);
@@ -97,14 +98,14 @@ describe('rate limiting on Redis', () => {
       await attempt(false);
       return attempt(true);
     };
-    const limiter = createRateLimiter(t.redis, sentTwice, 'twice', 10, 10);
+    const limiter = createRateLimiter(registerScripts(t.redis), sentTwice, 'twice', 10, 10);
     expect((await limiter.consume('z')).remaining).toBe(9);
     expect((await limiter.consume('z')).remaining).toBe(8);
     expect(await t.redis.get('rl:twice:z')).toBe('2');
   });
 
   it('re-arms a window whose key lost its expiry', async () => {
-    const limiter = createRateLimiter(t.redis, once, 'stuck', 10, 10);
+    const limiter = createRateLimiter(registerScripts(t.redis), once, 'stuck', 10, 10);
     await t.redis.set('rl:stuck:y', '3');
     const decision = await limiter.consume('y');
     expect(decision.remaining).toBe(6);

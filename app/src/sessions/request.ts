@@ -57,9 +57,9 @@ export function sessionRejection(reason: RejectionReason): HttpProblem {
   return new HttpProblem('unauthenticated', REJECTION_DETAIL[reason]);
 }
 
-/** For handlers mounted behind the access check (access/). */
+/** For handlers mounted behind the session guard (guard.ts). */
 export function currentSession(res: Response): Session {
   const { session } = res.locals;
-  if (!session) throw new Error('currentSession() used on a route without the access check');
+  if (!session) throw new Error('currentSession() used on a route without the session guard');
   return session;
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, registerAndLogin, testApp, type TestApp } from '../../test/support/harness.ts';
-import { burnCpu } from './routes.ts';
+import { burnCpu } from './handler.ts';
 
 describe('/work', () => {
   let t: TestApp;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Router, type RequestHandler } from 'express';
+import type { RequestHandler } from 'express';
 import type { Cache } from '../cache/cache.ts';
 import { currentSession } from '../sessions/request.ts';
 import type { ProfileLookup } from './lookup.ts';
@@ -9,10 +9,9 @@ interface CachedProfile {
   body: string;
 }
 
-export function profileRoutes(deps: { cache: Cache; lookup: ProfileLookup; guards: RequestHandler[] }): Router {
-  const router = Router();
-
-  router.get('/profile', ...deps.guards, async (req, res) => {
+/** GET /profile, behind the session guard: the user's profile from the cache or the lookup, with an ETag. */
+export function profileHandler(deps: { cache: Cache; lookup: ProfileLookup }): RequestHandler {
+  return async (req, res) => {
     const { username } = currentSession(res);
     // The body is serialised and its ETag computed once, at fill time, so hits cost no JSON work.
     const { value, hit } = await deps.cache.getOrLoad<CachedProfile>(`profile:${username}`, async () => {
@@ -28,7 +27,5 @@ export function profileRoutes(deps: { cache: Cache; lookup: ProfileLookup; guard
       return;
     }
     res.type('application/json').send(value.body);
-  });
-
-  return router;
+  };
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { Router, type RequestHandler } from 'express';
+import type { RequestHandler } from 'express';
 import { HttpProblem } from '../http/problem.ts';
 
 /** Longest stretch of CPU work between two turns of the event loop. */
@@ -27,10 +27,9 @@ export async function burnCpu(ms: number): Promise<{ rounds: number; slices: num
   return { rounds, slices };
 }
 
-export function workRoutes(deps: { maxMs: number; guards: RequestHandler[] }): Router {
-  const router = Router();
-
-  router.get('/work', ...deps.guards, async (req, res) => {
+/** GET /work?ms=N, behind the session guard: about N ms of CPU. */
+export function workHandler(deps: { maxMs: number }): RequestHandler {
+  return async (req, res) => {
     const raw = req.query.ms;
     const ms = typeof raw === 'string' && /^\d{1,6}$/.test(raw) ? Number(raw) : Number.NaN;
     if (!Number.isInteger(ms) || ms < 1 || ms > deps.maxMs) {
@@ -39,7 +38,5 @@ export function workRoutes(deps: { maxMs: number; guards: RequestHandler[] }): R
     const started = performance.now();
     const { rounds, slices } = await burnCpu(ms);
     res.json({ requestedMs: ms, elapsedMs: Math.round(performance.now() - started), rounds, slices });
-  });
-
-  return router;
+  };
 }

@@ -1,8 +1,9 @@
-import express, { Router, type Request, type RequestHandler, type Response } from 'express';
+import express, { type Request, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
 import { HttpProblem } from '../http/problem.ts';
 import type { RateLimiter } from '../rate-limit/limiter.ts';
-import { clientAddress, enforce } from '../rate-limit/middleware.ts';
+import { clientAddress } from '../http/client-address.ts';
+import { enforce } from '../rate-limit/middleware.ts';
 import type { UserStore } from '../users/store.ts';
 import { allTokensFrom, currentSession, SESSION_COOKIE, type RejectionReason } from './request.ts';
 import type { SessionStore } from './store.ts';
@@ -31,17 +32,13 @@ function credentials(req: Request): Credentials {
   return parsed.data;
 }
 
-export interface AuthRoutesDeps {
+export interface AuthHandlersDeps {
   users: UserStore;
   sessions: SessionStore;
   loginLimiter: RateLimiter;
   /** Counts every register and login per client: each costs one scrypt hash. */
   passwordLimiter: RateLimiter;
   allowRegistration: boolean;
-  /** Run before the anonymous auth routes (the API rate limit). */
-  guards: RequestHandler[];
-  /** Run before the routes that need a session: the guards plus requireSession. */
-  authenticated: RequestHandler[];
   cookieSecure: 'auto' | 'true' | 'false';
   events: {
     sessionCreated(): void;
@@ -50,10 +47,16 @@ export interface AuthRoutesDeps {
   };
 }
 
-export function authRoutes(deps: AuthRoutesDeps): Router {
-  const router = Router();
-  const { guards } = deps;
-  // Parsed only where a body is expected, and only after the rate limit has let the request in.
+export interface AuthHandlers {
+  /** The body parser of register and login; app.ts mounts it after the rate limit, so refused requests are never parsed. */
+  jsonBody: RequestHandler;
+  register: RequestHandler;
+  login: RequestHandler;
+  logout: RequestHandler;
+  session: RequestHandler;
+}
+
+export function authHandlers(deps: AuthHandlersDeps): AuthHandlers {
   const jsonBody = express.json({ limit: '1mb', strict: true });
 
   const cookieOptions = (req: Request) => ({
@@ -74,15 +77,15 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
   const spendPasswordWork = (req: Request, res: Response) =>
     spend(deps.passwordLimiter, clientAddress(req), res, 'Too many sign-ups and logins from this client; wait before trying again.');
 
-  router.post('/auth/register', ...guards, jsonBody, async (req, res) => {
+  const register: RequestHandler = async (req, res) => {
     if (!deps.allowRegistration) throw new HttpProblem('registrationDisabled');
     const { username, password } = credentials(req);
     await spendPasswordWork(req, res);
     if (!(await deps.users.register(username, password))) throw new HttpProblem('usernameTaken');
     res.status(201).location('/auth/session').json({ username });
-  });
+  };
 
-  router.post('/auth/login', ...guards, jsonBody, async (req, res) => {
+  const login: RequestHandler = async (req, res) => {
     const { username, password } = credentials(req);
     await spendPasswordWork(req, res);
     // Per client *and* username: one attacker cannot lock a user out from everywhere, and guesses
@@ -99,21 +102,21 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
     // log an active browser user out SESSION_TTL_SECONDS after login. Redis alone decides expiry.
     res.cookie(SESSION_COOKIE, token, cookieOptions(req));
     res.json({ token, expiresAt: session.expiresAt });
-  });
+  };
 
-  router.post('/auth/logout', ...guards, async (req, res) => {
+  const logout: RequestHandler = async (req, res) => {
     const tokens = allTokensFrom(req);
     if (tokens.length === 0) throw new HttpProblem('unauthenticated', 'No session token was sent.');
     // Idempotent: ending a session that is already gone is still a success.
     await deps.sessions.destroy(tokens.filter(isWellFormedToken));
     res.clearCookie(SESSION_COOKIE, cookieOptions(req));
     res.status(204).end();
-  });
+  };
 
-  router.get('/auth/session', ...deps.authenticated, (_req, res) => {
+  const session: RequestHandler = (_req, res) => {
     noStore(res);
     res.json(currentSession(res));
-  });
+  };
 
-  return router;
+  return { jsonBody, register, login, logout, session };
 }

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { bearer, registerAndLogin, testApp, type TestApp } from '../../test/support/harness.ts';
 import { hashToken } from '../sessions/tokens.ts';
 
-describe('the access check on a real Redis', () => {
+describe('the session guard on a real Redis', () => {
   let t: TestApp;
   beforeAll(async () => {
     t = await testApp({ env: { RATE_LIMIT_MAX: '100' } });
