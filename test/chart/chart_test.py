@@ -241,7 +241,7 @@ def check_render(docs, expect):
     check("HPA targets the Deployment, which leaves replicas to it", hpa)
 
     def pdb():
-        pdbs = by_kind(docs, "PodDisruptionBudget")
+        pdbs = [p for p in by_kind(docs, "PodDisruptionBudget") if p["metadata"]["name"] == FULL]
         if expect["pdb"]:
             assert len(pdbs) == 1, "no PodDisruptionBudget although more than one replica always exists"
             assert subset(pdbs[0]["spec"]["selector"]["matchLabels"], pod["metadata"]["labels"]), "PDB selects no API pod"
@@ -263,35 +263,63 @@ def check_render(docs, expect):
             assert ref["key"] in sec["data"], f"Secret {ref['name']} has no key {ref['key']}"
     check("Redis URL and password reach the app", redis_url)
 
+    def redis_pod():
+        s = one(docs, "StatefulSet", REDIS)
+        spec = s["spec"]["template"]["spec"]
+        return s, spec, {c["name"]: c for c in spec["containers"]}
+
+    def mounted_config_map(spec, container, path):
+        """The ConfigMap a container sees at `path`, or None when something else is mounted there."""
+        vol = next(m["name"] for m in container["volumeMounts"] if m["mountPath"] == path)
+        source = next(v for v in spec["volumes"] if v["name"] == vol)
+        return one(docs, "ConfigMap", source["configMap"]["name"]) if "configMap" in source else None
+
+    def script(spec, container, command):
+        """The file a container runs (`sh <scripts dir>/<file> ...`), read from its ConfigMap."""
+        assert command[0] == "sh" and len(command) >= 2, f"{container['name']} runs {command}, not a script"
+        folder, name = command[1].rsplit("/", 1)
+        cm = mounted_config_map(spec, container, folder)
+        assert cm is not None, f"{command[1]} is not on a ConfigMap mount"
+        assert name in cm["data"], f"{name} is not in ConfigMap {cm['metadata']['name']}"
+        assert cm["data"][name] == expect["files"]["redis/" + name], f"{name} differs from files/redis/{name}"
+        return cm["data"][name] + cm["data"]["lib.sh"]
+
     def redis():
         sts = by_kind(docs, "StatefulSet")
         if not expect["redis"]:
             assert not sts and not [s for s in by_kind(docs, "Service") if "redis" in s["metadata"]["name"]], "in-cluster Redis rendered"
             return
-        s = one(docs, "StatefulSet", REDIS)
-        spec = s["spec"]["template"]["spec"]
-        c = spec["containers"][0]
-        assert s["spec"]["replicas"] == 1
-        assert c["image"].startswith("redis:"), f"Redis image {c['image']} is not the official redis"
+        s, spec, containers = redis_pod()
+        c = containers["redis"]
+        assert s["spec"]["replicas"] == expect["redis_replicas"], f"{s['spec']['replicas']} Redis pods"
+        for container in containers.values():
+            assert container["image"].startswith("redis:"), f"{container['name']} image {container['image']} is not the official redis"
         headless = one(docs, "Service", s["spec"]["serviceName"])
         assert headless["spec"].get("clusterIP") == "None", "serviceName is not a headless Service"
+        assert headless["spec"].get("publishNotReadyAddresses") is True, "pods not yet ready have no DNS name"
         client = one(docs, "Service", REDIS)
         assert client["spec"].get("clusterIP") != "None"
-        conf_map = one(docs, "ConfigMap", next(v["configMap"]["name"] for v in spec["volumes"] if "configMap" in v))
+        conf_map = mounted_config_map(spec, c, "/etc/xwing-redis")
+        assert conf_map["data"]["common.conf"] == expect["files"]["redis.conf"], "common.conf is not files/redis.conf verbatim"
         conf = conf_map["data"]["redis.conf"].splitlines()
+        assert conf[0] == "include /etc/xwing-redis/common.conf", "the per-pod config does not include the shared one first"
         assert "appendonly yes" in conf, "append-only persistence is off"
         assert "maxmemory-policy noeviction" in conf, "a maxmemory policy that evicts sessions"
         env = env_of(c)
         for name in ("REDIS_PASSWORD", "REDISCLI_AUTH"):
             ref = env[name]["valueFrom"]["secretKeyRef"]
             assert (ref["name"], ref["key"]) == expect["secret"], f"Redis {name} from {ref}"
-        assert "requirepass" in " ".join(c["args"]), "Redis never sets requirepass"
+        assert env["REDIS_CONFIG"]["value"] == "/etc/xwing-redis/redis.conf", "Redis starts from another config"
+        start = script(spec, c, c["command"])
+        assert "requirepass" in start, "Redis never sets requirepass"
+        run_dir = env["REDIS_RUN_DIR"]["value"]
+        assert mounted_config_map(spec, c, run_dir) is None, "the generated config would land on a read-only mount"
         for probe in ("startupProbe", "livenessProbe", "readinessProbe"):
-            assert "redis-cli" in " ".join(c[probe]["exec"]["command"]), f"Redis {probe} does not ping"
+            assert "redis-cli" in script(spec, c, c[probe]["exec"]["command"]), f"Redis {probe} does not ping"
         vct = s["spec"].get("volumeClaimTemplates", [])
         data = next(v for v in spec["volumes"] if v["name"] == "data") if not vct else None
         mounts = {m["name"]: m["mountPath"] for m in c["volumeMounts"]}
-        assert mounts.get("data") == "/data", "Redis data is not mounted at /data"
+        assert mounts.get("data") == "/data" == env["REDIS_DATA_DIR"]["value"], "Redis data is not kept on /data"
         if expect["persistence"]:
             assert len(vct) == 1 and vct[0]["metadata"]["name"] == "data", "no PVC template for /data"
             assert vct[0]["spec"]["resources"]["requests"]["storage"], "PVC without a size"
@@ -302,6 +330,76 @@ def check_render(docs, expect):
             assert not vct and "emptyDir" in data, "persistence off should use an emptyDir"
         assert len(s["spec"]["template"]["metadata"]["annotations"]["checksum/config"]) == 64
     check("Redis StatefulSet: official image, headless + client Service, AOF, noeviction, auth, probes, storage", redis)
+
+    def replication():
+        if not expect["redis"]:
+            return
+        s, spec, containers = redis_pod()
+        pdbs = [p for p in by_kind(docs, "PodDisruptionBudget") if p["metadata"]["name"] == REDIS]
+        api_cm = one(docs, "ConfigMap", FULL)["data"]
+        if not expect["replication"]:
+            assert list(containers) == ["redis"], f"standalone Redis pod runs {list(containers)}"
+            assert not pdbs, "a PDB on the single Redis pod would block node drains"
+            assert "REDIS_SENTINELS" not in api_cm, "the app is sent to Sentinels that do not exist"
+            assert [p["name"] for p in one(docs, "Service", REDIS)["spec"]["ports"]] == ["redis"]
+            return
+        rep = expect["replication"]
+        n, port, name = rep["replicas"], rep["port"], rep["name"]
+        assert list(containers) == ["redis", "sentinel"], f"Redis pod runs {list(containers)}"
+        redis_c, sentinel_c = containers["redis"], containers["sentinel"]
+        assert redis_c["image"] == sentinel_c["image"], "Sentinel runs another image than Redis"
+        assert s["spec"]["podManagementPolicy"] == "Parallel", "a stuck pod would hold the others back"
+        domain = f"{REDIS}-headless.{NAMESPACE}.svc.cluster.local"
+        nodes = ",".join(f"{REDIS}-{i}.{domain}:6379" for i in range(n))
+        sentinels = ",".join(f"{REDIS}-{i}.{domain}:{port}" for i in range(n))
+        for c in (redis_c, sentinel_c):
+            env = env_of(c)
+            assert env["POD_NAME"]["valueFrom"]["fieldRef"]["fieldPath"] == "metadata.name"
+            names = list(env)
+            assert names.index("POD_NAME") < names.index("ANNOUNCE_HOST"), "$(POD_NAME) used before it is defined"
+            assert env["ANNOUNCE_HOST"]["value"] == f"$(POD_NAME).{domain}", f"{c['name']} announces {env['ANNOUNCE_HOST']}"
+            assert env["REDIS_NODES"]["value"] == nodes, f"{c['name']} REDIS_NODES {env['REDIS_NODES']['value']}"
+            assert env["SENTINEL_NODES"]["value"] == sentinels, f"{c['name']} SENTINEL_NODES"
+            assert env["SENTINEL_MASTER_NAME"]["value"] == name
+            ref = env["REDIS_PASSWORD"]["valueFrom"]["secretKeyRef"]
+            assert (ref["name"], ref["key"]) == expect["secret"], f"{c['name']} password from {ref}"
+        start_redis = script(spec, redis_c, redis_c["command"])
+        for line in ("masterauth", "replica-announce-ip", "replicaof", "newest_view"):
+            assert line in start_redis, f"start-redis.sh lacks {line}"
+        start_sentinel = script(spec, sentinel_c, sentinel_c["command"])
+        for line in ("announce-hostnames yes", "resolve-hostnames yes", "sentinel announce-ip", "sentinel auth-pass",
+                     "requirepass", "sentinel monitor"):
+            assert line in start_sentinel, f"start-sentinel.sh lacks {line}"
+        assert "--sentinel" in start_sentinel, "Sentinel is not started as redis-server --sentinel"
+        conf_dir = env_of(sentinel_c)["SENTINEL_CONF_DIR"]["value"]
+        vol = next(m["name"] for m in sentinel_c["volumeMounts"] if m["mountPath"] == conf_dir)
+        assert "emptyDir" in next(v for v in spec["volumes"] if v["name"] == vol), "Sentinel's config is not on writable storage"
+        grace = spec["terminationGracePeriodSeconds"]
+        for c, file in ((redis_c, "prestop-redis.sh"), (sentinel_c, "prestop-sentinel.sh")):
+            command = c["lifecycle"]["preStop"]["exec"]["command"]
+            assert command[1].endswith("/" + file), f"{c['name']} preStop runs {command}"
+            script(spec, c, command)
+            timeout = int(env_of(c)["PRESTOP_TIMEOUT_SECONDS"]["value"])
+            assert 0 < timeout < grace, f"{c['name']} preStop may wait {timeout}s of a {grace}s grace period"
+        handover = script(spec, redis_c, redis_c["lifecycle"]["preStop"]["exec"]["command"])
+        assert "CLIENT PAUSE" in handover and "SENTINEL FAILOVER" in handover, "the preStop does not pause writes and fail over"
+        ready = script(spec, redis_c, redis_c["readinessProbe"]["exec"]["command"])
+        assert redis_c["readinessProbe"]["exec"]["command"][2] == "ready" and "master_link_status" in ready, \
+            "a replica is ready before it is in sync"
+        assert sentinel_c["readinessProbe"] and sentinel_c["livenessProbe"], "Sentinel has no probes"
+        assert len(pdbs) == 1 and pdbs[0]["spec"]["maxUnavailable"] == 1, "no PDB with maxUnavailable 1 for the Redis pods"
+        assert subset(pdbs[0]["spec"]["selector"]["matchLabels"], s["spec"]["template"]["metadata"]["labels"]), "Redis PDB selects no Redis pod"
+        terms = spec["affinity"]["podAntiAffinity"]["preferredDuringSchedulingIgnoredDuringExecution"]
+        assert terms[0]["podAffinityTerm"]["topologyKey"] == "kubernetes.io/hostname", "Redis pods are not spread over nodes"
+        assert "requiredDuringSchedulingIgnoredDuringExecution" not in spec["affinity"]["podAntiAffinity"]
+        headless = one(docs, "Service", f"{REDIS}-headless")
+        assert {p["name"]: p["port"] for p in headless["spec"]["ports"]} == {"redis": 6379, "sentinel": port}
+        client = one(docs, "Service", REDIS)
+        assert [(p["name"], p["port"]) for p in client["spec"]["ports"]] == [("sentinel", port)], \
+            "the Redis Service load-balances the data port over replicas"
+        assert api_cm.get("REDIS_SENTINELS") == sentinels, f"the app's REDIS_SENTINELS is {api_cm.get('REDIS_SENTINELS')}"
+        assert api_cm.get("REDIS_SENTINEL_NAME") == name, f"the app's REDIS_SENTINEL_NAME is {api_cm.get('REDIS_SENTINEL_NAME')}"
+    check("Redis replication: Sentinel beside each node, stable names, writable Sentinel config, preStop handover, in-sync readiness, PDB", replication)
 
     def service_account():
         sas = by_kind(docs, "ServiceAccount")
@@ -319,7 +417,12 @@ def check_render(docs, expect):
         port = next(x["port"] for x in svc["spec"]["ports"] if x["name"] == "http")
         url = env_of(c)["XWING_URL"]["value"]
         assert url == f"http://{FULL}:{port}", f"test Pod calls {url}, not the Service"
-        script = " ".join(c["args"])
+        command = c["command"]
+        folder, file = command[1].rsplit("/", 1)
+        vol = next(m["name"] for m in c["volumeMounts"] if m["mountPath"] == folder)
+        cm_name = next(v["configMap"]["name"] for v in p["spec"]["volumes"] if v["name"] == vol)
+        script = one(docs, "ConfigMap", cm_name)["data"][file]
+        assert script == expect["files"]["tests/session-test.mjs"], "the test client differs from files/tests/session-test.mjs"
         for route in ("/auth/register", "/auth/login", "/auth/session"):
             assert route in script, f"test Pod never calls {route}"
     check("helm test Pod registers, logs in and reads the session through the Service", helm_test)
@@ -333,10 +436,16 @@ def check_render(docs, expect):
         redis_pod = one(docs, "StatefulSet", REDIS)["spec"]["template"]["metadata"]["labels"]
         assert subset(rp["spec"]["podSelector"]["matchLabels"], redis_pod), "Redis policy selects no Redis pod"
         rules = rp["spec"]["ingress"]
-        assert len(rules) == 1 and len(rules[0]["from"]) == 1, "Redis policy admits more than one peer"
-        peer = rules[0]["from"][0]["podSelector"]["matchLabels"]
-        assert subset(peer, pod["metadata"]["labels"]), "Redis policy does not admit the API pods"
-        assert not subset(peer, redis_pod), "Redis policy peer also matches Redis itself"
+        assert all(len(r["from"]) == 1 for r in rules), "a Redis policy rule admits more than one peer"
+        peers = [r["from"][0]["podSelector"]["matchLabels"] for r in rules]
+        assert subset(peers[0], pod["metadata"]["labels"]), "Redis policy does not admit the API pods"
+        assert not subset(peers[0], redis_pod), "the API rule also matches Redis itself"
+        ports = lambda rule: sorted(p["port"] for p in rule["ports"])
+        if expect["replication"]:
+            assert len(rules) == 2 and subset(peers[1], redis_pod), "Redis pods cannot reach each other"
+            assert ports(rules[0]) == ports(rules[1]) == ["redis", "sentinel"], "a rule misses Redis's or Sentinel's port"
+        else:
+            assert len(rules) == 1 and ports(rules[0]) == ["redis"], "Redis policy admits more than the API on Redis's port"
         ap = one(docs, "NetworkPolicy", FULL)
         assert subset(ap["spec"]["podSelector"]["matchLabels"], pod["metadata"]["labels"])
     check("NetworkPolicy: Redis accepts only the API pods", network_policy)
@@ -388,7 +497,11 @@ BASE = {
     "hpa": True, "replicas": None, "pdb": True, "metrics": True, "redis": True, "persistence": True,
     "redis_url": f"redis://{REDIS}:6379", "secret": (REDIS, "redis-password"), "secret_rendered": True,
     "netpol": False, "ingress": None, "servicemonitor": False, "service_type": "ClusterIP",
+    "redis_replicas": 1, "replication": None,
 }
+
+REPLICATION = {"replicas": 3, "port": 26379, "name": "xwing"}
+SENTINEL_URL = f"redis://{REDIS}-headless:6379"
 
 VARIANTS = [
     ("defaults", {}, (), {}),
@@ -419,6 +532,22 @@ VARIANTS = [
     ("metrics-off", {"metrics": {"enabled": False}}, (), {"metrics": False}),
     ("persistence-off", {"redis": {"persistence": {"enabled": False}}}, (), {"persistence": False}),
     ("nodeport", {"service": {"type": "NodePort", "nodePort": 30080}}, (), {"service_type": "NodePort", "node_port": 30080}),
+    ("replication", {"redis": {"architecture": "replication"}}, (),
+     {"redis_replicas": 3, "replication": REPLICATION, "redis_url": SENTINEL_URL}),
+    ("replication-5-custom-sentinel-networkpolicy",
+     {"redis": {"architecture": "replication", "replication": {"replicas": 5},
+                "sentinel": {"port": 26400, "masterName": "sessions", "quorum": 3},
+                "persistence": {"enabled": False}},
+      "networkPolicy": {"enabled": True}},
+     (), {"redis_replicas": 5, "replication": {"replicas": 5, "port": 26400, "name": "sessions"},
+          "redis_url": SENTINEL_URL, "netpol": True, "persistence": False}),
+    ("replication-existing-secret",
+     {"redis": {"architecture": "replication", "auth": {"existingSecret": "my-redis", "existingSecretPasswordKey": "password"}}},
+     (), {"redis_replicas": 3, "replication": REPLICATION, "redis_url": SENTINEL_URL,
+          "secret": ("my-redis", "password"), "secret_rendered": False}),
+    ("external-redis-ignores-architecture",
+     {"redis": {"enabled": False, "architecture": "replication"}, "externalRedis": {"host": "10.0.0.5"}},
+     (), {"redis": False, "redis_url": "redis://10.0.0.5:6379", "secret": None, "secret_rendered": False}),
 ]
 
 # (values, --set, substring the error must contain)
@@ -439,6 +568,15 @@ REJECTIONS = [
     ({"redis": {"enabled": False}}, [], "externalRedis.url or externalRedis.host"),
     ({"autoscaling": {"minReplicas": 5, "maxReplicas": 3}}, [], "minReplicas must not exceed"),
     ({"resources": {"requests": {"memory": "128Mi"}}}, ["resources.requests.cpu=null"], "resources.requests.cpu"),
+    ({"redis": {"architecture": "cluster"}}, [], "/redis/architecture"),
+    ({"redis": {"architecture": "replication", "replication": {"replicas": 2}}}, [], "/redis/replication/replicas"),
+    ({"redis": {"replication": {"replicas": 1}}}, [], "/redis/replication/replicas"),
+    ({"redis": {"sentinel": {"downAfterMs": 2000}}}, [], "downAfterMs"),
+    ({"redis": {"sentinel": {"port": 6379}}}, [], "/redis/sentinel/port"),
+    ({"redis": {"sentinel": {"masterName": "my master"}}}, [], "/redis/sentinel/masterName"),
+    ({"redis": {"architecture": "replication", "sentinel": {"quorum": 4}}}, [], "redis.sentinel.quorum (4) must not exceed"),
+    ({"redis": {"architecture": "replication", "terminationGracePeriodSeconds": 10}}, [],
+     "redis.terminationGracePeriodSeconds (10) must be at least 15"),
 ]
 
 
@@ -488,6 +626,63 @@ def mutations():
         (hpa_target, "HPA targets"), (writable_root, "restricted security"), (short_grace, "rolling update"),
         (missing_label, "recommended labels"),
     ]
+
+
+def replication_mutations():
+    """Broken renders of the replication variant, each with the check that must catch it."""
+
+    def redis_containers(docs):
+        return {c["name"]: c for c in one(docs, "StatefulSet", REDIS)["spec"]["template"]["spec"]["containers"]}
+
+    def no_prestop(docs):
+        del redis_containers(docs)["redis"]["lifecycle"]
+
+    def sentinel_conf_on_configmap(docs):
+        sentinel = redis_containers(docs)["sentinel"]
+        next(e for e in sentinel["env"] if e["name"] == "SENTINEL_CONF_DIR")["value"] = "/opt/xwing-redis"
+
+    def readiness_is_ping(docs):
+        redis_containers(docs)["redis"]["readinessProbe"]["exec"]["command"][2] = "alive"
+
+    def drop_redis_pdb(docs):
+        docs.remove(one(docs, "PodDisruptionBudget", REDIS))
+
+    def announce_pod_ip(docs):
+        for c in redis_containers(docs).values():
+            next(e for e in c["env"] if e["name"] == "ANNOUNCE_HOST")["value"] = "$(POD_IP)"
+
+    def data_port_service(docs):
+        one(docs, "Service", REDIS)["spec"]["ports"].append({"name": "redis", "port": 6379, "targetPort": "redis"})
+
+    def app_without_sentinels(docs):
+        del one(docs, "ConfigMap", FULL)["data"]["REDIS_SENTINELS"]
+
+    def ordered_ready(docs):
+        del one(docs, "StatefulSet", REDIS)["spec"]["podManagementPolicy"]
+
+    def edited_script(docs):
+        cm = one(docs, "ConfigMap", f"{REDIS}-scripts")
+        cm["data"]["start-sentinel.sh"] = cm["data"]["start-sentinel.sh"].replace("announce-hostnames yes", "announce-hostnames no")
+
+    return [
+        (no_prestop, "Redis replication"), (sentinel_conf_on_configmap, "Redis replication"),
+        (readiness_is_ping, "Redis replication"), (drop_redis_pdb, "Redis replication"),
+        (announce_pod_ip, "Redis replication"), (data_port_service, "Redis replication"),
+        (app_without_sentinels, "Redis replication"), (ordered_ready, "Redis replication"),
+        (edited_script, "Redis replication"),
+    ]
+
+
+def chart_files(chart):
+    """The chart's files/ folder, by path relative to it: what the ConfigMaps must carry verbatim."""
+    files = {}
+    base = os.path.join(chart, "files")
+    for folder, _, names in os.walk(base):
+        for name in names:
+            path = os.path.join(folder, name)
+            with open(path) as fh:
+                files[os.path.relpath(path, base)] = fh.read()
+    return files
 
 
 def kubeconform(files, schemas):
@@ -657,6 +852,7 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     res = Results()
     rendered = {}
+    files = chart_files(args.chart)
 
     for name, values, apis, overrides in VARIANTS:
         print(f"variant {name}")
@@ -683,7 +879,7 @@ def main():
             fh.write(proc.stdout)
         docs = load_docs(proc.stdout)
         rendered[name] = (path, docs)
-        expect = {**BASE, **overrides}
+        expect = {**BASE, **overrides, "files": files}
         for check, failure in check_render(docs, expect):
             if failure:
                 res.fail(f"{name}: {check}", failure)
@@ -723,14 +919,17 @@ def main():
 
     print("the checks catch broken renders")
     base_docs = rendered["defaults"][1]
-    for mutate, check_prefix in mutations():
-        docs = copy.deepcopy(base_docs)
-        mutate(docs)
-        flagged = [c for c, f in check_render(docs, BASE) if f and c.startswith(check_prefix)]
-        if flagged:
-            res.ok(f"{mutate.__name__} is caught by '{flagged[0]}'")
-        else:
-            res.fail(f"{mutate.__name__}", f"no check starting with '{check_prefix}' failed")
+    replication_expect = {**BASE, **next(o for n, _, _, o in VARIANTS if n == "replication"), "files": files}
+    for variant, expect, cases in (("defaults", {**BASE, "files": files}, mutations()),
+                                   ("replication", replication_expect, replication_mutations())):
+        for mutate, check_prefix in cases:
+            docs = copy.deepcopy(rendered[variant][1])
+            mutate(docs)
+            flagged = [c for c, f in check_render(docs, expect) if f and c.startswith(check_prefix)]
+            if flagged:
+                res.ok(f"{variant}: {mutate.__name__} is caught by '{flagged[0]}'")
+            else:
+                res.fail(f"{variant}: {mutate.__name__}", f"no check starting with '{check_prefix}' failed")
 
     print("config change rolls the pods")
     changed = helm_template(args.chart, values={"config": {"LOG_LEVEL": "debug"}})

@@ -28,6 +28,29 @@ name already contains it. Truncated to 57 so that "-redis" suffixes stay within 
 {{- printf "%s-redis" (include "xwing.fullname" .) }}
 {{- end }}
 
+{{/* True ("true") when the chart runs Redis with replicas and Sentinels; empty otherwise. */}}
+{{- define "xwing.redis.replicated" -}}
+{{- if and .Values.redis.enabled (eq .Values.redis.architecture "replication") }}true{{ end }}
+{{- end }}
+
+{{/* The headless Service's domain: a Redis pod's stable DNS name is <pod>.<this>. */}}
+{{- define "xwing.redis.podDomain" -}}
+{{- printf "%s-headless.%s.svc.%s" (include "xwing.redis.fullname" .) .Release.Namespace .Values.clusterDomain }}
+{{- end }}
+
+{{/*
+"host:port,host:port,..." of every Redis pod, pod 0 first, by stable DNS name. Call with
+(dict "ctx" $ "port" N).
+*/}}
+{{- define "xwing.redis.hostList" -}}
+{{- $ctx := .ctx }}
+{{- $hosts := list }}
+{{- range $i := until ($ctx.Values.redis.replication.replicas | int) }}
+{{- $hosts = append $hosts (printf "%s-%d.%s:%d" (include "xwing.redis.fullname" $ctx) $i (include "xwing.redis.podDomain" $ctx) ($.port | int)) }}
+{{- end }}
+{{- join "," $hosts }}
+{{- end }}
+
 {{- define "xwing.imageTag" -}}
 {{- .Values.image.tag | default .Chart.AppVersion }}
 {{- end }}
@@ -72,9 +95,15 @@ app.kubernetes.io/component: {{ .component }}
 {{- end }}
 {{- end }}
 
-{{/* The URL the API connects to, without credentials. */}}
+{{/*
+The URL the API connects to, without credentials. With replication the app asks the Sentinels
+(REDIS_SENTINELS) for the primary and takes only password, TLS and database from this URL; its
+host then names the data pods' headless Service.
+*/}}
 {{- define "xwing.redisUrl" -}}
-{{- if .Values.redis.enabled }}
+{{- if include "xwing.redis.replicated" . }}
+{{- printf "redis://%s-headless:6379" (include "xwing.redis.fullname" .) }}
+{{- else if .Values.redis.enabled }}
 {{- printf "redis://%s:%d" (include "xwing.redis.fullname" .) (.Values.redis.service.port | int) }}
 {{- else if .Values.externalRedis.url }}
 {{- .Values.externalRedis.url }}
@@ -126,5 +155,47 @@ timeout plus 5 s, so that Kubernetes never kills a pod that is still draining.
 {{- . | int64 | toString }}
 {{- else }}
 {{- . | toString }}
+{{- end }}
+{{- end }}
+
+{{/*
+Environment of the Redis pods' scripts that both containers share (files/redis/lib.sh lists
+what each variable means). Addresses are stable DNS names, never pod IPs.
+*/}}
+{{- define "xwing.redis.scriptEnv" -}}
+{{- $secret := include "xwing.redisSecretName" . -}}
+- name: REDIS_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ $secret }}
+      key: {{ .Values.redis.auth.existingSecretPasswordKey }}
+# redis-cli reads the password from here, so `kubectl exec ... redis-cli` needs no -a.
+- name: REDISCLI_AUTH
+  valueFrom:
+    secretKeyRef:
+      name: {{ $secret }}
+      key: {{ .Values.redis.auth.existingSecretPasswordKey }}
+- name: LOCAL_HOST
+  value: 127.0.0.1
+- name: REDIS_PORT
+  value: "6379"
+{{- if include "xwing.redis.replicated" . }}
+- name: POD_NAME
+  valueFrom:
+    fieldRef:
+      fieldPath: metadata.name
+- name: ANNOUNCE_HOST
+  value: "$(POD_NAME).{{ include "xwing.redis.podDomain" . }}"
+- name: REDIS_NODES
+  value: {{ include "xwing.redis.hostList" (dict "ctx" . "port" 6379) | quote }}
+- name: SENTINEL_NODES
+  value: {{ include "xwing.redis.hostList" (dict "ctx" . "port" .Values.redis.sentinel.port) | quote }}
+- name: SENTINEL_PORT
+  value: {{ .Values.redis.sentinel.port | int | toString | quote }}
+- name: SENTINEL_MASTER_NAME
+  value: {{ .Values.redis.sentinel.masterName | quote }}
+# How long a preStop may wait for the handover; the rest of the grace period is Redis's to stop.
+- name: PRESTOP_TIMEOUT_SECONDS
+  value: {{ sub (.Values.redis.terminationGracePeriodSeconds | int) 10 | toString | quote }}
 {{- end }}
 {{- end }}
