@@ -79,6 +79,8 @@ describe('configuration', () => {
     expect(loadConfig({}).REDIS_SENTINELS).toBeUndefined();
     expect(loadConfig({}).REDIS_WAIT_REPLICAS).toBe(0);
     expect(loadConfig({ REDIS_SENTINELS: 's:26379', REDIS_WAIT_REPLICAS: '0' }).REDIS_WAIT_REPLICAS).toBe(0);
+    expect(loadConfig({ REDIS_SENTINELS: 's:26379' }).REDIS_WAIT_TIMEOUT_MS).toBe(500);
+    expect(loadConfig({ REDIS_SENTINELS: 's:26379', REDIS_COMMAND_TIMEOUT_MS: '300' }).REDIS_WAIT_TIMEOUT_MS).toBe(150);
     expect(() => loadConfig({ REDIS_SENTINELS: 's:26379', REDIS_WAIT_TIMEOUT_MS: '1000' })).toThrow(
       /REDIS_WAIT_TIMEOUT_MS: must be below REDIS_COMMAND_TIMEOUT_MS/,
     );

@@ -68,7 +68,7 @@ const sentinelList = z
     return sentinels;
   });
 
-const configSchema = z.object({
+export const configSchema = z.object({
   PORT: integer(8080, 0, 65535),
   METRICS_PORT: integer(9464, 0, 65535),
   REDIS_URL: redisUrl,
@@ -81,7 +81,7 @@ const configSchema = z.object({
   REDIS_FAILOVER_HOLD_MS: integer(3000, 0, 60_000),
   REDIS_READINESS_GRACE_MS: integer(15_000, 0, 600_000),
   REDIS_WAIT_REPLICAS: z.coerce.number().int().min(0).max(16).optional(),
-  REDIS_WAIT_TIMEOUT_MS: integer(500, 10, 60_000),
+  REDIS_WAIT_TIMEOUT_MS: z.coerce.number().int().min(10).max(60_000).optional(),
   SESSION_TTL_SECONDS: integer(3600, 10, 30 * 24 * 3600),
   COOKIE_SECURE: z.enum(['auto', 'true', 'false']).default('auto'),
   CACHE_TTL_SECONDS: integer(300, 1, 7 * 24 * 3600),
@@ -111,8 +111,14 @@ const configSchema = z.object({
   POD_NAME: z.string().regex(/^[A-Za-z0-9._-]{1,253}$/).optional(),
 });
 
-/** With Sentinel there are replicas to confirm a session write; a standalone Redis has none. */
-export type Config = Omit<z.infer<typeof configSchema>, 'REDIS_WAIT_REPLICAS'> & { REDIS_WAIT_REPLICAS: number };
+/**
+ * With Sentinel there are replicas to confirm a session write; a standalone Redis has none. WAIT
+ * gives up at half the command timeout by default, so that it always ends before its command does.
+ */
+export type Config = Omit<z.infer<typeof configSchema>, 'REDIS_WAIT_REPLICAS' | 'REDIS_WAIT_TIMEOUT_MS'> & {
+  REDIS_WAIT_REPLICAS: number;
+  REDIS_WAIT_TIMEOUT_MS: number;
+};
 
 export class ConfigError extends Error {
   readonly variables: string[];
@@ -134,7 +140,11 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   );
   const parsed = configSchema.safeParse(present);
   if (!parsed.success) throw new ConfigError(parsed.error.issues);
-  const config: Config = { ...parsed.data, REDIS_WAIT_REPLICAS: parsed.data.REDIS_WAIT_REPLICAS ?? (parsed.data.REDIS_SENTINELS ? 1 : 0) };
+  const config: Config = {
+    ...parsed.data,
+    REDIS_WAIT_REPLICAS: parsed.data.REDIS_WAIT_REPLICAS ?? (parsed.data.REDIS_SENTINELS ? 1 : 0),
+    REDIS_WAIT_TIMEOUT_MS: parsed.data.REDIS_WAIT_TIMEOUT_MS ?? Math.floor(parsed.data.REDIS_COMMAND_TIMEOUT_MS / 2),
+  };
   const conflicts: z.core.$ZodIssue[] = [];
   if (config.HEADERS_TIMEOUT_MS > config.REQUEST_TIMEOUT_MS) {
     conflicts.push({ code: 'custom', path: ['HEADERS_TIMEOUT_MS'], message: 'must not exceed REQUEST_TIMEOUT_MS', input: config.HEADERS_TIMEOUT_MS });

@@ -26,11 +26,15 @@ const SWITCH_REPLIES = /^(READONLY|LOADING|MASTERDOWN|UNBLOCKED)\b/;
 /**
  * Failures that a primary switch or a reconnect explains, after which the same command may
  * succeed on the next connection: a closed or not-yet-writable connection, a command that timed
- * out (the node may be paused or hung), or a reply saying the node is not the writable primary.
+ * out (the node may be paused or hung), a reply saying the node is not the writable primary, or
+ * a write no replica confirmed yet.
  */
 export function isTransient(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
+  // Right after a failover the replicas re-attach to the new primary for a second or so; an
+  // idempotent write that none confirmed yet is worth sending again within the hold.
+  if (error instanceof NotReplicatedError) return true;
   if (error.name === 'MaxRetriesPerRequestError') return true;
-  if (/^(Connection is closed|Stream isn't writeable|Command timed out)/.test(error.message)) return true;
+  if (/^(Connection is closed|Stream isn't writeable|Command timed out|Command aborted due to connection close)/.test(error.message)) return true;
   return SWITCH_REPLIES.test(error.message);
 }

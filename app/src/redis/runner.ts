@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import { isTransient, RedisUnavailableError } from './errors.ts';
 
@@ -11,8 +12,13 @@ export type Attempt<T> = (retry: boolean) => Promise<T>;
 /** Runs operations, failing each with a RedisUnavailableError naming it when Redis cannot answer in time. */
 export type RunRedis = <T>(operation: string, attempt: Attempt<T>) => Promise<T>;
 
-/** Enough for a pause, the switch and a reconnect; a hold that is still failing after that is an outage. */
-const MAX_ATTEMPTS = 4;
+/**
+ * The hold bounds the time; this bounds the work, should failures come back faster than the
+ * connection can change (a pause, the switch, a reconnect and replicas re-attaching take a few).
+ */
+const MAX_ATTEMPTS = 8;
+/** First pause before sending again on a connection that still looks ready; it doubles each time. */
+const RETRY_PAUSE_MS = 25;
 
 /**
  * A primary switch (Sentinel failover, a Redis restart) leaves a gap of about a second in which
@@ -60,6 +66,9 @@ export function createRedisRunner(redis: Redis, holdMs: number, now: () => numbe
       } catch (error) {
         lastError = error;
         if (!isTransient(error) || now() >= deadline) break;
+        // A connection can still read as ready while its socket is already closing ("Stream isn't
+        // writeable"): without a pause the attempts would all be spent before it is replaced.
+        if (redis.status === 'ready') await sleep(Math.min(RETRY_PAUSE_MS * 2 ** tries, Math.max(0, deadline - now())));
       }
     }
     throw new RedisUnavailableError(operation, lastError);

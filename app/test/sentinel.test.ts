@@ -1,0 +1,82 @@
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { ApiClient, LoadGenerator, startApp, startReplicated } from '../../harness/index.ts';
+import { testGroup } from '../../harness/testing.ts';
+
+const PASSWORD = 'sentinel suite password';
+const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Three redis-server and three Sentinels, two app processes in Sentinel mode: the chart's replication mode on loopback. */
+async function fleet(name: string) {
+  const group = testGroup(`xwing-sentinel-${name}-`);
+  const redis = await startReplicated(group, { name, dir: `${group.stateDir}/redis`, downAfterMs: 1000, failoverTimeoutMs: 5000 });
+  const env = { ...redis.appEnv(), REDIS_COMMAND_TIMEOUT_MS: '500', REDIS_WAIT_TIMEOUT_MS: '300' };
+  const apps = await Promise.all(['a', 'b'].map((id) => startApp(group, { name: `${name}-${id}`, env, entry: 'src' })));
+  const client = new ApiClient(apps[0]!.url);
+  return { group, redis, apps, client };
+}
+
+describe('Sentinel mode, against three redis-server and three Sentinels', () => {
+  it('follows a requested failover under load without a failed request, and Lua scripts work on the new primary', async () => {
+    const { redis, apps, client } = await fleet('requested');
+    const users = await client.createUsers(`req-${randomUUID().slice(0, 6)}`, 20, PASSWORD);
+    const load = new LoadGenerator({ backends: apps.map((app) => ({ name: app.name, url: app.url })), users, rate: 100, mix: [['session', 3], ['cycle', 1]], maxDurationMs: 20_000 });
+    load.start();
+    await settle(1000);
+    const before = await redis.primary();
+    const failover = await redis.requestFailover();
+    await settle(1500);
+    const records = await load.stop();
+    expect(failover.from.name).toBe(before.name);
+    expect((await redis.primary()).name).not.toBe(before.name);
+    const failed = records.filter((r) => !r.ok);
+    expect(failed, JSON.stringify(failed.slice(0, 5))).toEqual([]);
+    expect(records.filter((r) => r.sessionLost)).toEqual([]);
+    expect(records.length).toBeGreaterThan(200);
+    // The new primary never ran the access script: ioredis loads it again on NOSCRIPT.
+    const { lost } = await client.verifySessions(users);
+    expect(lost).toEqual([]);
+    client.close();
+  });
+
+  it('keeps a login and undoes no logout when the primary is SIGKILLed right after them', async () => {
+    const { redis, client } = await fleet('killed');
+    const suffix = randomUUID().slice(0, 6);
+    const kept = await client.createUsers(`kept-${suffix}`, 10, PASSWORD);
+    const leaving = await client.createUsers(`leaving-${suffix}`, 10, PASSWORD);
+    await Promise.all(leaving.map(async (user) => expect(await client.logout(user.token)).toBe(204)));
+    const old = await redis.primary();
+    await old.kill('SIGKILL');
+    const next = await redis.waitForPrimary({ not: old, timeoutMs: 15_000 });
+    expect(next.name).not.toBe(old.name);
+    const { lost, unchecked } = await client.verifySessions(kept, 15_000);
+    expect({ lost, unchecked }).toEqual({ lost: [], unchecked: [] });
+    for (const user of leaving) expect((await client.session(user.token)).status).toBe(401);
+    client.close();
+  });
+
+  it('follows the new primary when the old one hangs (SIGSTOP) instead of dying, and the old one rejoins as a replica', async () => {
+    const { redis, client } = await fleet('hung');
+    const [user] = await client.createUsers(`hung-${randomUUID().slice(0, 6)}`, 1, PASSWORD);
+    const old = await redis.primary();
+    await old.kill('SIGSTOP');
+    try {
+      await redis.waitForPrimary({ not: old, timeoutMs: 15_000 });
+      // The app's connection to the hung node stays open; only the failover detector moves it.
+      const deadline = Date.now() + 10_000;
+      let status = 0;
+      while (Date.now() < deadline && status !== 200) {
+        status = (await client.session(user!.token)).status;
+        if (status !== 200) await settle(100);
+      }
+      expect(status).toBe(200);
+    } finally {
+      await old.kill('SIGCONT');
+    }
+    await redis.waitInSync(20_000);
+    expect((await old.info('replication')).get('role')).toBe('slave');
+    const { token } = await client.login(user!.username, PASSWORD);
+    expect((await client.session(token)).status).toBe(200);
+    client.close();
+  });
+});
