@@ -16,4 +16,4 @@ help: ## List the targets with what they do
 include $(sort $(wildcard $(ROOT)/mk/*.mk))
 
 .PHONY: test
-test: lint typecheck coverage test-chart ## Everything CI runs: lint, types, tests with coverage, chart checks
+test: lint typecheck test-generated test-report coverage test-chart ## Lint, types, generated files current, every unit test (report; app with coverage), chart checks

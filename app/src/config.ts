@@ -69,46 +69,112 @@ const sentinelList = z
   });
 
 export const configSchema = z.object({
-  PORT: integer(8080, 0, 65535),
-  METRICS_PORT: integer(9464, 0, 65535),
-  REDIS_URL: redisUrl,
-  REDIS_PASSWORD: z.string().optional(),
-  REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]{0,64}$/).default('xwing:'),
-  REDIS_COMMAND_TIMEOUT_MS: integer(1000, 10, 60_000),
-  REDIS_CONNECT_TIMEOUT_MS: integer(2000, 10, 60_000),
-  REDIS_SENTINELS: sentinelList,
-  REDIS_SENTINEL_NAME: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/).default('xwing'),
-  REDIS_FAILOVER_HOLD_MS: integer(3000, 0, 60_000),
-  REDIS_READINESS_GRACE_MS: integer(15_000, 0, 600_000),
-  REDIS_WAIT_REPLICAS: z.coerce.number().int().min(0).max(16).optional(),
-  REDIS_WAIT_TIMEOUT_MS: z.coerce.number().int().min(10).max(60_000).optional(),
-  SESSION_TTL_SECONDS: integer(3600, 10, 30 * 24 * 3600),
-  COOKIE_SECURE: z.enum(['auto', 'true', 'false']).default('auto'),
-  CACHE_TTL_SECONDS: integer(300, 1, 7 * 24 * 3600),
-  PROFILE_LOOKUP_MS: integer(200, 0, 60_000),
-  RATE_LIMIT_MAX: integer(600, 1, 10_000_000),
-  RATE_LIMIT_WINDOW_SECONDS: integer(60, 1, 24 * 3600),
-  LOGIN_RATE_LIMIT_MAX: integer(10, 1, 10_000_000),
-  LOGIN_RATE_LIMIT_WINDOW_SECONDS: integer(60, 1, 24 * 3600),
-  PASSWORD_RATE_LIMIT_MAX: integer(60, 1, 10_000_000),
-  PASSWORD_RATE_LIMIT_WINDOW_SECONDS: integer(60, 1, 24 * 3600),
+  PORT: integer(8080, 0, 65535).meta({ description: 'HTTP port of the API and the probes.' }),
+  METRICS_PORT: integer(9464, 0, 65535).meta({ description: 'Port of `/metrics`.' }),
+  REDIS_URL: redisUrl.meta({
+    description:
+      '`redis://` or `rediss://` (TLS) URL; may carry user and password. With Sentinels only its password, TLS and database are used.',
+  }),
+  REDIS_PASSWORD: z.string().optional().meta({ description: 'Redis password, when it is not in the URL.' }),
+  REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]{0,64}$/).default('xwing:').meta({
+    description:
+      'Prefix of every Redis key, so that several deployments can share one Redis.',
+  }),
+  REDIS_COMMAND_TIMEOUT_MS: integer(1000, 10, 60_000).meta({
+    description:
+      'A Redis command that takes longer fails, and the request gets a 503. A command queued behind a stalled pipeline is timed only once that pipeline gives up, so a stalled request can take up to twice this.',
+  }),
+  REDIS_CONNECT_TIMEOUT_MS: integer(2000, 10, 60_000).meta({ description: 'TCP connect timeout to Redis.' }),
+  REDIS_SENTINELS: sentinelList.meta({
+    description:
+      'Sentinel mode: comma-separated `host:port` of the Sentinels (IPv6 as `[addr]:port`). The app asks them for the primary and follows every failover.',
+  }),
+  REDIS_SENTINEL_NAME: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/).default('xwing').meta({
+    description:
+      'Name of the set the Sentinels monitor.',
+  }),
+  REDIS_FAILOVER_HOLD_MS: integer(3000, 0, 60_000).meta({
+    description:
+      'A request that meets a fresh Redis outage (a failover, a restart) waits this long for the connection to come back and is then served; once an outage is older, requests fail at once (503). 0 fails every request at once.',
+  }),
+  REDIS_READINESS_GRACE_MS: integer(15_000, 0, 600_000).meta({
+    description:
+      '`/readyz` stays ready while Redis has been unreachable for less than this, so that a failover or restart does not empty the Service.',
+  }),
+  REDIS_WAIT_REPLICAS: z.coerce.number().int().min(0).max(16).optional().meta({
+    description:
+      'Replicas that must confirm a login or logout (`WAIT`) before it is answered, else 503. Unset: 1 with Sentinels, 0 without.',
+  }),
+  REDIS_WAIT_TIMEOUT_MS: z.coerce.number().int().min(10).max(60_000).optional().meta({
+    description:
+      'How long a login or logout waits for its replicas; below REDIS_COMMAND_TIMEOUT_MS. Unset: half of REDIS_COMMAND_TIMEOUT_MS.',
+  }),
+  SESSION_TTL_SECONDS: integer(3600, 10, 30 * 24 * 3600).meta({
+    description:
+      'Sliding session lifetime: every authenticated request re-arms it.',
+  }),
+  COOKIE_SECURE: z.enum(['auto', 'true', 'false']).default('auto').meta({
+    description:
+      'Secure flag of the session cookie; `auto` sets it when the request came over TLS (honouring TRUST_PROXY).',
+  }),
+  CACHE_TTL_SECONDS: integer(300, 1, 7 * 24 * 3600).meta({ description: 'Lifetime of a cached profile.' }),
+  PROFILE_LOOKUP_MS: integer(200, 0, 60_000).meta({ description: 'Latency of the simulated expensive profile lookup behind the cache.' }),
+  RATE_LIMIT_MAX: integer(600, 1, 10_000_000).meta({ description: 'API requests per client address per window, shared by all replicas.' }),
+  RATE_LIMIT_WINDOW_SECONDS: integer(60, 1, 24 * 3600).meta({ description: 'API rate-limit window.' }),
+  LOGIN_RATE_LIMIT_MAX: integer(10, 1, 10_000_000).meta({ description: 'Login attempts per client address and username per window.' }),
+  LOGIN_RATE_LIMIT_WINDOW_SECONDS: integer(60, 1, 24 * 3600).meta({ description: 'Login rate-limit window.' }),
+  PASSWORD_RATE_LIMIT_MAX: integer(60, 1, 10_000_000).meta({
+    description:
+      'Sign-ups plus logins per client address per window, whatever the usernames: each costs one scrypt hash.',
+  }),
+  PASSWORD_RATE_LIMIT_WINDOW_SECONDS: integer(60, 1, 24 * 3600).meta({ description: 'Password rate-limit window.' }),
   PASSWORD_SCRYPT_COST: integer(16_384, 1024, 1_048_576).refine(
     (value) => (value & (value - 1)) === 0,
     'must be a power of two',
-  ),
-  WORK_MAX_MS: integer(2000, 1, 60_000),
-  SHUTDOWN_DELAY_MS: integer(5000, 0, 120_000),
-  SHUTDOWN_TIMEOUT_MS: integer(10_000, 0, 120_000),
-  KEEP_ALIVE_TIMEOUT_MS: integer(65_000, 1000, 600_000),
-  HEADERS_TIMEOUT_MS: integer(15_000, 1000, 600_000),
-  REQUEST_TIMEOUT_MS: integer(30_000, 1000, 600_000),
-  MAX_REQUESTS_PER_SOCKET: integer(1000, 0, 10_000_000),
-  TRUST_PROXY: trustProxy,
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  ALLOW_REGISTRATION: booleanFlag(true),
-  WEB_CONCURRENCY: integer(1, 1, 64),
-  BUILD_COMMIT: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/).default('unknown'),
-  POD_NAME: z.string().regex(/^[A-Za-z0-9._-]{1,253}$/).optional(),
+  ).meta({ description: 'scrypt N (r=8, p=1): higher is slower to log in and to brute-force.' }),
+  WORK_MAX_MS: integer(2000, 1, 60_000).meta({ description: 'Largest `ms` accepted by `GET /work`.' }),
+  SHUTDOWN_DELAY_MS: integer(5000, 0, 120_000).meta({
+    description:
+      'After SIGTERM, readiness fails at once and the process keeps serving this long while endpoints update.',
+  }),
+  SHUTDOWN_TIMEOUT_MS: integer(10_000, 0, 120_000).meta({
+    description:
+      'After the delay, how long in-flight requests may take before their sockets are closed.',
+  }),
+  KEEP_ALIVE_TIMEOUT_MS: integer(65_000, 1000, 600_000).meta({
+    description:
+      'Idle keep-alive timeout; longer than the idle timeout of any proxy in front (often 60 seconds).',
+  }),
+  HEADERS_TIMEOUT_MS: integer(15_000, 1000, 600_000).meta({
+    description:
+      'Time limit for receiving the request headers; at most REQUEST_TIMEOUT_MS.',
+  }),
+  REQUEST_TIMEOUT_MS: integer(30_000, 1000, 600_000).meta({ description: 'Time limit for receiving a whole request.' }),
+  MAX_REQUESTS_PER_SOCKET: integer(1000, 0, 10_000_000).meta({
+    description:
+      'Requests per keep-alive connection before it is closed, so that long-lived clients rebalance onto new replicas (0: no cap).',
+  }),
+  TRUST_PROXY: trustProxy.meta({
+    description:
+      'Which proxies may set X-Forwarded-For: a hop count, or a comma-separated list of addresses, CIDRs and `loopback`, `linklocal`, `uniquelocal`. `true` is refused: any client could forge its address and dodge rate limits. Behind an ingress or load balancer set it (e.g. 1), or every client shares one rate-limit bucket.',
+  }),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').meta({
+    description:
+      'pino log level.',
+  }),
+  ALLOW_REGISTRATION: booleanFlag(true).meta({ description: 'Whether `POST /auth/register` is open (else 403).' }),
+  WEB_CONCURRENCY: integer(1, 1, 64).meta({
+    description:
+      'Worker processes; more than 1 runs Node\'s cluster mode (for VMs; in Kubernetes keep 1 and add pods).',
+  }),
+  BUILD_COMMIT: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/).default('unknown').meta({
+    description:
+      'The commit shown in `xwing_build_info`.',
+  }),
+  POD_NAME: z.string().regex(/^[A-Za-z0-9._-]{1,253}$/).optional().meta({
+    description:
+      'The `X-Served-By` value; the host name when unset.',
+  }),
 });
 
 /**

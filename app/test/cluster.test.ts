@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnService, waitUntil, type Service } from './support/service.ts';
+import { waitFor } from '../../harness/index.ts';
+import { spawnService, type Service } from './support/processes.ts';
 
 describe('cluster mode (WEB_CONCURRENCY > 1)', () => {
   let service: Service;
@@ -7,16 +8,16 @@ describe('cluster mode (WEB_CONCURRENCY > 1)', () => {
 
   beforeAll(async () => {
     service = await spawnService({ WEB_CONCURRENCY: '2', SHUTDOWN_DELAY_MS: '0' });
-    await waitUntil(async () => workerPids().length === 2, 10_000);
+    await waitFor('two workers listening', async () => workerPids().length === 2, { timeoutMs: 10_000 });
   });
   afterAll(() => service.stop());
 
   it('replaces a worker that dies and keeps serving', async () => {
     const [victim] = workerPids();
     process.kill(victim!, 'SIGKILL');
-    await waitUntil(async () => workerPids().length === 3, 10_000);
+    await waitFor('a replacement worker listening', async () => workerPids().length === 3, { timeoutMs: 10_000 });
     expect(service.output()).toMatch(/worker died; forking a replacement/);
-    await waitUntil(async () => (await fetch(`${service.url}/readyz`)).status === 200, 10_000);
+    await waitFor('ready again', async () => (await fetch(`${service.url}/readyz`)).status === 200, { timeoutMs: 10_000 });
   });
 
   it('aggregates /metrics across workers on the primary', async () => {
@@ -28,15 +29,15 @@ describe('cluster mode (WEB_CONCURRENCY > 1)', () => {
   });
 
   it('drains every worker on SIGTERM and exits 0', async () => {
-    service.child.kill('SIGTERM');
+    service.process.kill('SIGTERM');
     expect(await service.exited).toBe(0);
   });
 
   it('leaves no orphan worker behind when the primary is SIGKILLed (workers exit with their IPC channel)', async () => {
     const killed = await spawnService({ WEB_CONCURRENCY: '2', SHUTDOWN_DELAY_MS: '0' });
     const pids = () => [...killed.output().matchAll(/"pid":(\d+),"msg":"xwing listening"/g)].map((m) => Number(m[1]));
-    await waitUntil(async () => pids().length === 2, 10_000);
-    killed.child.kill('SIGKILL');
+    await waitFor('two workers listening', async () => pids().length === 2, { timeoutMs: 10_000 });
+    killed.process.kill('SIGKILL');
     await killed.exited;
     const alive = (pid: number) => {
       try {
@@ -46,7 +47,7 @@ describe('cluster mode (WEB_CONCURRENCY > 1)', () => {
         return false;
       }
     };
-    await waitUntil(async () => !pids().some(alive), 10_000);
+    await waitFor('every worker gone', async () => !pids().some(alive), { timeoutMs: 10_000 });
     expect(pids().filter(alive)).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 import { Agent, request } from 'node:http';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
-import { spawnService, type Service } from './support/service.ts';
+import { spawnService, type Service } from './support/processes.ts';
 
 describe('the real server process', () => {
   let service: Service;

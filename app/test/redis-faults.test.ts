@@ -1,21 +1,21 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRedisServer, type RedisServer } from './support/redis-server.ts';
-import { login, spawnService, waitUntil, type Service } from './support/service.ts';
+import { waitFor, type RedisNode } from '../../harness/index.ts';
+import { login, ownRedis, spawnService, type Service } from './support/processes.ts';
 
 /** Generous against REDIS_COMMAND_TIMEOUT_MS=300: the point is "fails fast", not a benchmark. */
 const FAIL_FAST_BOUND_MS = 1500;
 const HOLD_MS = 3000;
 
 describe('Redis trouble, against a real server process and a real redis-server', () => {
-  let redis: RedisServer;
+  let redis: RedisNode & { close(): Promise<void> };
 
   beforeAll(async () => {
-    redis = await startRedisServer();
+    redis = await ownRedis();
   });
   afterAll(async () => {
-    await redis.stop();
+    await redis.close();
   });
 
   const timed = async (service: Service, path: string, token?: string) => {
@@ -33,7 +33,7 @@ describe('Redis trouble, against a real server process and a real redis-server',
 
     it('fails fast with 503 while Redis is down, keeps liveness green, and recovers with every session intact', async () => {
       const token = await login(service.url, 'before-the-crash');
-      await redis.kill();
+      await redis.kill('SIGKILL');
       try {
         const during = await timed(service, '/auth/session', token);
         expect(during.status).toBe(503);
@@ -45,9 +45,9 @@ describe('Redis trouble, against a real server process and a real redis-server',
         const metrics = await (await fetch(service.metricsUrl)).text();
         expect(metrics).toMatch(/^xwing_redis_errors_total\{operation="access\.api"\} [1-9]/m);
       } finally {
-        await redis.start();
+        await redis.restart();
       }
-      const recoveredAfterMs = await waitUntil(async () => (await timed(service, '/readyz')).status === 200, 15_000);
+      const recoveredAfterMs = await waitFor('ready again', async () => (await timed(service, '/readyz')).status === 200, { timeoutMs: 15_000 });
       expect((await timed(service, '/auth/session', token)).status).toBe(200);
       console.info(`recovered ${recoveredAfterMs} ms after redis-server came back`);
     });
@@ -61,7 +61,7 @@ describe('Redis trouble, against a real server process and a real redis-server',
         expect(results.map((r) => r.status)).toEqual(Array(10).fill(503));
         expect(Math.max(...results.map((r) => r.ms))).toBeLessThan(FAIL_FAST_BOUND_MS);
         await admin.client('UNPAUSE');
-        await waitUntil(async () => (await timed(service, '/auth/session', token)).status === 200, 10_000);
+        await waitFor('sessions served again', async () => (await timed(service, '/auth/session', token)).status === 200, { timeoutMs: 10_000 });
       } finally {
         admin.disconnect();
       }
@@ -77,11 +77,11 @@ describe('Redis trouble, against a real server process and a real redis-server',
 
     it('holds requests across a short Redis restart and serves them, and stays ready throughout', async () => {
       const token = await login(service.url, 'short-restart');
-      await redis.kill();
+      await redis.kill('SIGKILL');
       const during = timed(service, '/auth/session', token);
       await sleep(500);
       expect((await timed(service, '/readyz')).status).toBe(200);
-      await redis.start();
+      await redis.restart();
       const held = await during;
       expect(held.status).toBe(200);
       expect(held.ms).toBeGreaterThanOrEqual(400);
@@ -90,7 +90,7 @@ describe('Redis trouble, against a real server process and a real redis-server',
 
     it('answers 503 once the hold is spent, and at once for an outage older than the hold', async () => {
       const token = await login(service.url, 'long-outage');
-      await redis.kill();
+      await redis.kill('SIGKILL');
       try {
         const first = await timed(service, '/auth/session', token);
         expect(first.status).toBe(503);
@@ -101,9 +101,9 @@ describe('Redis trouble, against a real server process and a real redis-server',
         expect(later.ms).toBeLessThan(FAIL_FAST_BOUND_MS);
         expect((await timed(service, '/healthz')).status).toBe(200);
       } finally {
-        await redis.start();
+        await redis.restart();
       }
-      await waitUntil(async () => (await timed(service, '/auth/session', token)).status === 200, 10_000);
+      await waitFor('sessions served again', async () => (await timed(service, '/auth/session', token)).status === 200, { timeoutMs: 10_000 });
     });
 
     it('serves requests that meet a pause shorter than the hold, once it ends', async () => {

@@ -1,6 +1,7 @@
 import { request, Agent } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { login, spawnService, waitUntil, type Service } from './support/service.ts';
+import { waitFor } from '../../harness/index.ts';
+import { login, spawnService, type Service } from './support/processes.ts';
 
 /** `agent: false` means a fresh connection: Node's global agent would reuse a pooled keep-alive socket. */
 function get(url: string, agent: Agent | false = false): Promise<{ status: number; headers: Record<string, unknown> }> {
@@ -31,7 +32,7 @@ describe('graceful shutdown on SIGTERM (terminus)', () => {
 
     const inFlight = fetch(`${url}/work?ms=2000`, { headers: { Authorization: `Bearer ${token}` } });
     await new Promise((resolve) => setTimeout(resolve, 200));
-    service.child.kill('SIGTERM');
+    service.process.kill('SIGTERM');
     await service.waitForOutput(/readiness failing/);
 
     expect((await get(`${url}/readyz`)).status).toBe(503);
@@ -41,12 +42,13 @@ describe('graceful shutdown on SIGTERM (terminus)', () => {
 
     await service.waitForOutput(/closing listener/);
     // A connection accepted in the instant before close() is ended idle; soon after, none is accepted.
-    await waitUntil(
+    await waitFor(
+      'the listener closed',
       () => get(`${url}/healthz`).then(
         () => false,
         (error: unknown) => (error as NodeJS.ErrnoException).code === 'ECONNREFUSED',
       ),
-      1000,
+      { timeoutMs: 1000 },
     );
 
     const finished = await inFlight;

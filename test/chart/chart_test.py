@@ -38,6 +38,20 @@ class Results:
         self.failed.append(f"{name}: {detail}")
         print(f"  FAIL {name}: {detail}")
 
+    def record(self, name, fn):
+        """Runs one check that raises on failure, and records its outcome."""
+        try:
+            fn()
+            self.ok(name)
+        except (AssertionError, KeyError, IndexError, TypeError, StopIteration, ValueError) as exc:
+            self.fail(name, str(exc) or repr(exc))
+
+    def finish(self, suite):
+        print(f"{suite}: {self.passed} passed, {len(self.failed)} failed")
+        if self.failed:
+            print("failures:\n  " + "\n  ".join(self.failed), file=sys.stderr)
+            sys.exit(1)
+
 
 # ---------------------------------------------------------------- rendering helpers
 
@@ -194,7 +208,8 @@ def check_render(docs, expect):
         ann = pod["metadata"].get("annotations", {})
         assert len(ann.get("checksum/config", "")) == 64, "no checksum/config annotation on the pod template"
         grace = pod["spec"]["terminationGracePeriodSeconds"]
-        need = int(cm.get("SHUTDOWN_DELAY_MS", 0)) + int(cm.get("SHUTDOWN_TIMEOUT_MS", 0))
+        # A setting the ConfigMap leaves out runs with the app's default.
+        need = sum(int(cm.get(key, expect["app_defaults"][key])) for key in ("SHUTDOWN_DELAY_MS", "SHUTDOWN_TIMEOUT_MS"))
         assert grace * 1000 > need, f"terminationGracePeriodSeconds {grace} does not cover delay+drain {need} ms"
         assert pod["spec"].get("enableServiceLinks") is False, "service links may shadow app env vars"
     check("rolling update, checksum and grace period", rollout)
@@ -545,6 +560,8 @@ VARIANTS = [
      {"redis": {"architecture": "replication", "auth": {"existingSecret": "my-redis", "existingSecretPasswordKey": "password"}}},
      (), {"redis_replicas": 3, "replication": REPLICATION, "redis_url": SENTINEL_URL,
           "secret": ("my-redis", "password"), "secret_rendered": False}),
+    ("config-yaml-typed", {"config": {"TRUST_PROXY": 1, "ALLOW_REGISTRATION": "yes", "COOKIE_SECURE": True,
+                                      "PASSWORD_SCRYPT_COST": 32768, "SHUTDOWN_TIMEOUT_MS": 40000}}, (), {}),
     ("external-redis-ignores-architecture",
      {"redis": {"enabled": False, "architecture": "replication"}, "externalRedis": {"host": "10.0.0.5"}},
      (), {"redis": False, "redis_url": "redis://10.0.0.5:6379", "secret": None, "secret_rendered": False}),
@@ -558,6 +575,9 @@ REJECTIONS = [
     ({"config": {"LOG_LEVEL": "verbose"}}, [], "/config/LOG_LEVEL"),
     ({"config": {"SESSION_TTL": 60}}, [], "SESSION_TTL"),
     ({"config": {"RATE_LIMIT_MAX": "100"}}, [], "/config/RATE_LIMIT_MAX"),
+    ({"config": {"PASSWORD_SCRYPT_COST": 20000}}, [], "/config/PASSWORD_SCRYPT_COST"),
+    ({"config": {"TRUST_PROXY": True}}, [], "/config/TRUST_PROXY"),
+    ({"config": {"REDIS_WAIT_TIMEOUT_MS": 5}}, [], "/config/REDIS_WAIT_TIMEOUT_MS"),
     ({"service": {"type": "Ingress"}}, [], "/service/type"),
     ({"redis": {"persistence": {"size": "lots"}}}, [], "/redis/persistence/size"),
     ({"redis": {"config": {"maxmemoryPolicy": "lru"}}}, [], "/redis/config/maxmemoryPolicy"),
@@ -673,6 +693,13 @@ def replication_mutations():
     ]
 
 
+def app_defaults(chart):
+    """The app's defaults, as values.schema.json carries them from app/src/config.ts."""
+    with open(os.path.join(chart, "values.schema.json")) as fh:
+        settings = json.load(fh)["properties"]["config"]["properties"]
+    return {key: schema["default"] for key, schema in settings.items() if "default" in schema}
+
+
 def chart_files(chart):
     """The chart's files/ folder, by path relative to it: what the ConfigMaps must carry verbatim."""
     files = {}
@@ -695,15 +722,10 @@ def kubeconform(files, schemas):
     return proc.returncode, report
 
 
-def repo_checks(root, chart, schemas, out, skaffold_helm, res):
-    """The files around the chart: plain manifests, kind, metrics-server, images, skaffold."""
+def repo_checks(root, chart, schemas, res):
+    """The files around the chart: plain manifests, kind, metrics-server, images (skaffold.yaml: skaffold_test.py)."""
 
-    def check(name, fn):
-        try:
-            fn()
-            res.ok(name)
-        except (AssertionError, KeyError, IndexError, TypeError, StopIteration, ValueError) as exc:
-            res.fail(name, str(exc) or repr(exc))
+    check = res.record
 
     def read(rel):
         with open(os.path.join(root, rel)) as fh:
@@ -772,74 +794,6 @@ def repo_checks(root, chart, schemas, out, skaffold_helm, res):
         assert chart_meta["appVersion"] == version, f"Chart appVersion {chart_meta['appVersion']} != package.json {version}"
     check("Dockerfile: numeric non-root users, node as PID 1, dev watcher; appVersion = package.json", dockerfile)
 
-    def skaffold():
-        path = os.path.join(root, "skaffold.yaml")
-        with open(path) as fh:
-            raw = yaml.safe_load(fh)
-        release_name = raw["deploy"]["helm"]["releases"][0]["name"]
-        proc = subprocess.run(["helm", "template", release_name, chart], capture_output=True, text=True, timeout=60)
-        services = {s["metadata"]["name"]: {p["port"] for p in s["spec"]["ports"]} for s in by_kind(load_docs(proc.stdout), "Service")}
-        for pf in raw["portForward"]:
-            assert pf["port"] in services.get(pf["resourceName"], set()), f"portForward to {pf['resourceName']}:{pf['port']} matches no Service"
-        effective = {}
-        for profiles in ("", "kind", "minikube", "dev", "kind,dev"):
-            cmd = ["skaffold", "diagnose", "--yaml-only", "--filename", path]
-            if profiles:
-                cmd += ["--profile", profiles]
-            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120, cwd=root)
-            assert proc.returncode == 0, f"skaffold rejects skaffold.yaml with profiles '{profiles}': {proc.stderr[-800:]}"
-            effective[profiles] = yaml.safe_load(proc.stdout)
-        for profiles, cfg in effective.items():
-            rel = cfg["deploy"]["helm"]["releases"][0]
-            assert rel["chartPath"].rstrip("/").endswith("charts/xwing"), f"{profiles}: chart {rel['chartPath']}"
-            assert rel["setValueTemplates"]["image.tag"] == "{{.IMAGE_TAG_xwing}}", f"{profiles}: image tag not from the build"
-            assert cfg["build"]["local"]["push"] is False, f"{profiles}: images would be pushed"
-            art = cfg["build"]["artifacts"][0]
-            dev = "dev" in profiles
-            assert art["docker"]["target"] == ("dev" if dev else "runtime"), f"{profiles}: target {art['docker']['target']}"
-            if dev:
-                assert art["sync"]["manual"][0]["src"].startswith("app/src/"), f"{profiles}: no file sync"
-                assert rel["setValues"]["securityContext.readOnlyRootFilesystem"] == "false", f"{profiles}: sync needs a writable root"
-        assert effective["kind"]["deploy"]["kubeContext"] == "kind-xwing"
-        assert effective["kind,dev"]["deploy"]["kubeContext"] == "kind-xwing", "dev profile drops the kind context"
-    check("skaffold.yaml: valid for skaffold, every profile keeps the Helm release, dev syncs", skaffold)
-
-    def skaffold_rejects():
-        with open(os.path.join(root, "skaffold.yaml")) as fh:
-            text = fh.read()
-        assert "    push: false\n" in text
-        bad = os.path.join(out, "skaffold-unknown-field.yaml")
-        with open(bad, "w") as fh:
-            fh.write(text.replace("    push: false\n", "    push: false\n    pushy: true\n", 1))
-        proc = subprocess.run(["skaffold", "diagnose", "--yaml-only", "--filename", bad], capture_output=True,
-                              text=True, timeout=120, cwd=root)
-        assert proc.returncode != 0 and "pushy" in proc.stderr, f"skaffold accepted an unknown field: {proc.stderr[-300:]}"
-    check("skaffold rejects an unknown field in skaffold.yaml, naming it", skaffold_rejects)
-
-    def skaffold_render():
-        # What skaffold would deploy, rendered offline from a stated build result: the built
-        # tag must reach the Deployment, and the dev profile's values must take effect.
-        builds = os.path.join(out, "skaffold-builds.json")
-        with open(builds, "w") as fh:
-            json.dump({"builds": [{"imageName": "xwing", "tag": "xwing:render-check"}]}, fh)
-        env = {**os.environ, "PATH": f"{skaffold_helm}:{os.environ['PATH']}"}
-        for profile in ("", "dev"):
-            cmd = ["skaffold", "render", "--offline=true", "--digest-source=tag", "--build-artifacts", builds,
-                   "--filename", os.path.join(root, "skaffold.yaml")]
-            if profile:
-                cmd += ["--profile", profile]
-            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=180, cwd=root, env=env)
-            assert proc.returncode == 0, f"skaffold render {profile}: {proc.stderr[-800:]}"
-            docs = load_docs(proc.stdout)
-            deployment = one(docs, "Deployment", "xwing")
-            spec = deployment["spec"]["template"]["spec"]
-            image = spec["containers"][0]["image"]
-            assert image == "xwing:render-check", f"{profile or 'default'}: Deployment runs {image}"
-            writable = spec["containers"][0]["securityContext"]["readOnlyRootFilesystem"] is False
-            assert writable == (profile == "dev"), f"{profile or 'default'}: readOnlyRootFilesystem"
-            assert bool(by_kind(docs, "HorizontalPodAutoscaler")) == (profile != "dev"), f"{profile or 'default'}: HPA"
-    check("skaffold render puts the built tag into the chart; dev values apply", skaffold_render)
-
 
 def main():
     ap = argparse.ArgumentParser()
@@ -847,12 +801,11 @@ def main():
     ap.add_argument("--chart", required=True)
     ap.add_argument("--schemas", required=True)
     ap.add_argument("--out", required=True)
-    ap.add_argument("--skaffold-helm", required=True, help="directory whose helm skaffold runs (Helm 3)")
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     res = Results()
     rendered = {}
-    files = chart_files(args.chart)
+    base = {**BASE, "files": chart_files(args.chart), "app_defaults": app_defaults(args.chart)}
 
     for name, values, apis, overrides in VARIANTS:
         print(f"variant {name}")
@@ -879,7 +832,7 @@ def main():
             fh.write(proc.stdout)
         docs = load_docs(proc.stdout)
         rendered[name] = (path, docs)
-        expect = {**BASE, **overrides, "files": files}
+        expect = {**base, **overrides}
         for check, failure in check_render(docs, expect):
             if failure:
                 res.fail(f"{name}: {check}", failure)
@@ -919,8 +872,8 @@ def main():
 
     print("the checks catch broken renders")
     base_docs = rendered["defaults"][1]
-    replication_expect = {**BASE, **next(o for n, _, _, o in VARIANTS if n == "replication"), "files": files}
-    for variant, expect, cases in (("defaults", {**BASE, "files": files}, mutations()),
+    replication_expect = {**base, **next(o for n, _, _, o in VARIANTS if n == "replication")}
+    for variant, expect, cases in (("defaults", base, mutations()),
                                    ("replication", replication_expect, replication_mutations())):
         for mutate, check_prefix in cases:
             docs = copy.deepcopy(rendered[variant][1])
@@ -939,13 +892,10 @@ def main():
     else:
         res.fail("checksum/config changes with config", changed.stderr.strip()[:300])
 
-    print("k8s/, images/ and skaffold.yaml")
-    repo_checks(args.root, args.chart, args.schemas, args.out, args.skaffold_helm, res)
+    print("k8s/ and images/")
+    repo_checks(args.root, args.chart, args.schemas, res)
 
-    print(f"chart: {res.passed} passed, {len(res.failed)} failed")
-    if res.failed:
-        print("failures:\n  " + "\n  ".join(res.failed), file=sys.stderr)
-        sys.exit(1)
+    res.finish("chart")
 
 
 if __name__ == "__main__":

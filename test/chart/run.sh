@@ -1,25 +1,41 @@
 #!/usr/bin/env bash
-# Chart checks, offline: helm lint, a matrix of helm template renders with assertions,
-# kubeconform against Kubernetes' own API schemas, values-schema rejections, the plain
-# manifests in k8s/ and skaffold.yaml. Expects the pinned tools in .tools/bin (make tools).
+# Usage: run.sh [chart|skaffold]
+# chart (default): chart checks, offline: helm lint, a matrix of helm template renders with
+# assertions, kubeconform against Kubernetes' own API schemas, values-schema rejections, the plain
+# manifests in k8s/ and the churn helper.
+# skaffold: skaffold.yaml is valid for skaffold in every profile and renders the chart offline.
+# Expects the pinned tools in .tools/bin (make tools).
 set -euo pipefail
 
+suite="${1:-chart}"
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cache="${XWING_CACHE:-$HOME/.cache/xwing}"
 k8s_version=1.35.4
 po_version=v0.85.0
 schemas="$cache/kubeconform-schemas/k8s-v$k8s_version+prometheus-operator-$po_version"
-out="$root/.run/chart"
+out="$root/.run/$suite"
 export PATH="$root/.tools/bin:$PATH" PYTHONDONTWRITEBYTECODE=1
 
-for tool in helm kubeconform skaffold go "$root/.tools/skaffold-helm/helm"; do
-  command -v "$tool" >/dev/null || { echo "test-chart: $tool is missing (run make tools)" >&2; exit 1; }
+case "$suite" in
+  chart) tools=(helm kubeconform go) ;;
+  skaffold) tools=(helm skaffold "$root/.tools/skaffold-helm/helm") ;;
+  *) echo "usage: $0 [chart|skaffold]" >&2; exit 2 ;;
+esac
+for tool in "${tools[@]}"; do
+  command -v "$tool" >/dev/null || { echo "test-$suite: $tool is missing (run make tools)" >&2; exit 1; }
 done
 
 # Debian's python3 with PyYAML; installed from Debian if the machine lacks it.
 python=/usr/bin/python3
 if ! "$python" -c 'import yaml' 2>/dev/null; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-yaml >/dev/null
+fi
+
+rm -rf "$out"
+mkdir -p "$out"
+if [ "$suite" = skaffold ]; then
+  exec "$python" "$root/test/chart/skaffold_test.py" --root "$root" --chart "$root/charts/xwing" \
+    --out "$out" --skaffold-helm "$root/.tools/skaffold-helm"
 fi
 
 # Kubernetes publishes its OpenAPI document inside the k8s.io/kubernetes module, and the
@@ -41,8 +57,6 @@ if [ ! -f "$schemas/.complete" ]; then
   touch "$schemas/.complete"
 fi
 
-rm -rf "$out"
-mkdir -p "$out"
 "$python" "$root/test/chart/chart_test.py" --root "$root" --chart "$root/charts/xwing" \
-  --schemas "$schemas" --out "$out" --skaffold-helm "$root/.tools/skaffold-helm"
+  --schemas "$schemas" --out "$out"
 bash "$root/test/chart/churn_test.sh"

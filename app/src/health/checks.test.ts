@@ -2,25 +2,25 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config.ts';
 import { createRedis } from '../redis/client.ts';
-import { startRedisServer, type RedisServer } from '../../test/support/redis-server.ts';
-import { waitUntil } from '../../test/support/service.ts';
+import { waitFor, type RedisNode } from '../../../harness/index.ts';
+import { ownRedis } from '../../test/support/processes.ts';
 import { CheckFailed, createReadiness, liveness, type RedisState } from './checks.ts';
 
 const settings = (url: string) =>
   loadConfig({ REDIS_URL: url, REDIS_KEY_PREFIX: 'health:', REDIS_COMMAND_TIMEOUT_MS: '300', REDIS_CONNECT_TIMEOUT_MS: '300' });
 
 describe('health checks', () => {
-  let server: RedisServer;
+  let server: RedisNode & { close(): Promise<void> };
   let redis: Redis;
   beforeAll(async () => {
-    server = await startRedisServer();
+    server = await ownRedis();
     redis = createRedis(settings(server.url));
     redis.on('error', () => undefined);
     await redis.connect();
   });
   afterAll(async () => {
     redis.disconnect();
-    await server.stop();
+    await server.close();
   });
 
   it('liveness answers from the process alone', async () => {
@@ -44,7 +44,7 @@ describe('health checks', () => {
     await admin.client('UNPAUSE');
     admin.disconnect();
     // The stalled socket may have been dropped (socketTimeout); readiness is green once reconnected.
-    await waitUntil(async () => (await readiness(1000, false)).redis === 'ok', 5000);
+    await waitFor('readiness green again', async () => (await readiness(1000, false)).redis === 'ok', { timeoutMs: 5000 });
   });
 
   it('readiness stays green through an outage shorter than its grace, turns red after, and reports each change once', async () => {
@@ -64,7 +64,7 @@ describe('health checks', () => {
       await admin.client('UNPAUSE');
       admin.disconnect();
     }
-    await waitUntil(async () => (await check()).redis === 'ok', 5000);
+    await waitFor('readiness green again', async () => (await check()).redis === 'ok', { timeoutMs: 5000 });
     expect(changes).toEqual(['ok', 'unreachable-within-grace', 'unreachable', 'ok']);
   });
 

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRedisServer, type RedisServer } from '../../test/support/redis-server.ts';
-import { waitUntil } from '../../test/support/service.ts';
+import { waitFor, type RedisNode } from '../../../harness/index.ts';
+import { ownRedis } from '../../test/support/processes.ts';
 import { loadConfig } from '../config.ts';
 import { createRedis } from './client.ts';
 import { createDurableWrite } from './durable.ts';
@@ -9,15 +9,15 @@ import { NotReplicatedError, RedisUnavailableError } from './errors.ts';
 import { createRedisRunner } from './runner.ts';
 
 describe('durable writes', () => {
-  let primary: RedisServer;
-  let replica: RedisServer;
+  let primary: RedisNode & { close(): Promise<void> };
+  let replica: RedisNode & { close(): Promise<void> };
   let client: Redis;
   let replicaClient: Redis;
   beforeAll(async () => {
-    primary = await startRedisServer();
-    replica = await startRedisServer(['--replicaof', '127.0.0.1', String(primary.port)]);
+    primary = await ownRedis();
+    replica = await ownRedis(['--replicaof', '127.0.0.1', String(primary.port)]);
     replicaClient = new Redis(replica.url);
-    await waitUntil(async () => (await replicaClient.info('replication')).includes('master_link_status:up'), 10_000);
+    await waitFor('the replica in sync', async () => (await replicaClient.info('replication')).includes('master_link_status:up'), { timeoutMs: 10_000 });
     client = createRedis(loadConfig({ REDIS_URL: primary.url, REDIS_KEY_PREFIX: 'durable:' }));
     client.on('error', () => undefined);
     await client.connect();
@@ -25,8 +25,8 @@ describe('durable writes', () => {
   afterAll(async () => {
     client.disconnect();
     replicaClient.disconnect();
-    await replica.stop();
-    await primary.stop();
+    await replica.close();
+    await primary.close();
   });
 
   it('answers once a replica holds the write', async () => {

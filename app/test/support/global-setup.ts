@@ -1,5 +1,8 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { startRedisServer } from './redis-server.ts';
+import { ProcessGroup, startRedis } from '../../../harness/index.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -14,7 +17,12 @@ export default async function setup(project: TestProject) {
     project.provide('redisUrl', external);
     return undefined;
   }
-  const server = await startRedisServer();
-  project.provide('redisUrl', server.url);
-  return () => server.stop();
+  const dir = mkdtempSync(join(tmpdir(), 'xwing-test-redis-'));
+  const group = new ProcessGroup(dir);
+  const redis = await startRedis(group, { name: 'redis', dir: join(dir, 'redis') });
+  project.provide('redisUrl', redis.url);
+  return async () => {
+    await group.stopAll();
+    rmSync(dir, { recursive: true, force: true });
+  };
 }

@@ -1,0 +1,105 @@
+"""skaffold.yaml checks: valid for skaffold in every profile, keeping the Helm release, and an
+offline render that puts the built tag into the chart. Split from chart_test.py so that the chart
+suite needs no skaffold build.
+
+Usage: skaffold_test.py --root DIR --chart DIR --out DIR --skaffold-helm DIR
+"""
+
+import argparse
+import json
+import os
+import subprocess
+
+import yaml
+
+from chart_test import Results, by_kind, load_docs, one
+
+
+def skaffold_checks(root, chart, out, skaffold_helm, res):
+    check = res.record
+
+    def skaffold():
+        path = os.path.join(root, "skaffold.yaml")
+        with open(path) as fh:
+            raw = yaml.safe_load(fh)
+        release_name = raw["deploy"]["helm"]["releases"][0]["name"]
+        proc = subprocess.run(["helm", "template", release_name, chart], capture_output=True, text=True, timeout=60)
+        services = {s["metadata"]["name"]: {p["port"] for p in s["spec"]["ports"]} for s in by_kind(load_docs(proc.stdout), "Service")}
+        for pf in raw["portForward"]:
+            assert pf["port"] in services.get(pf["resourceName"], set()), f"portForward to {pf['resourceName']}:{pf['port']} matches no Service"
+        effective = {}
+        for profiles in ("", "kind", "minikube", "dev", "kind,dev"):
+            cmd = ["skaffold", "diagnose", "--yaml-only", "--filename", path]
+            if profiles:
+                cmd += ["--profile", profiles]
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120, cwd=root)
+            assert proc.returncode == 0, f"skaffold rejects skaffold.yaml with profiles '{profiles}': {proc.stderr[-800:]}"
+            effective[profiles] = yaml.safe_load(proc.stdout)
+        for profiles, cfg in effective.items():
+            rel = cfg["deploy"]["helm"]["releases"][0]
+            assert rel["chartPath"].rstrip("/").endswith("charts/xwing"), f"{profiles}: chart {rel['chartPath']}"
+            assert rel["setValueTemplates"]["image.tag"] == "{{.IMAGE_TAG_xwing}}", f"{profiles}: image tag not from the build"
+            assert cfg["build"]["local"]["push"] is False, f"{profiles}: images would be pushed"
+            art = cfg["build"]["artifacts"][0]
+            dev = "dev" in profiles
+            assert art["docker"]["target"] == ("dev" if dev else "runtime"), f"{profiles}: target {art['docker']['target']}"
+            if dev:
+                assert art["sync"]["manual"][0]["src"].startswith("app/src/"), f"{profiles}: no file sync"
+                assert rel["setValues"]["securityContext.readOnlyRootFilesystem"] == "false", f"{profiles}: sync needs a writable root"
+        assert effective["kind"]["deploy"]["kubeContext"] == "kind-xwing"
+        assert effective["kind,dev"]["deploy"]["kubeContext"] == "kind-xwing", "dev profile drops the kind context"
+    check("skaffold.yaml: valid for skaffold, every profile keeps the Helm release, dev syncs", skaffold)
+
+    def skaffold_rejects():
+        with open(os.path.join(root, "skaffold.yaml")) as fh:
+            text = fh.read()
+        assert "    push: false\n" in text
+        bad = os.path.join(out, "skaffold-unknown-field.yaml")
+        with open(bad, "w") as fh:
+            fh.write(text.replace("    push: false\n", "    push: false\n    pushy: true\n", 1))
+        proc = subprocess.run(["skaffold", "diagnose", "--yaml-only", "--filename", bad], capture_output=True,
+                              text=True, timeout=120, cwd=root)
+        assert proc.returncode != 0 and "pushy" in proc.stderr, f"skaffold accepted an unknown field: {proc.stderr[-300:]}"
+    check("skaffold rejects an unknown field in skaffold.yaml, naming it", skaffold_rejects)
+
+    def skaffold_render():
+        # What skaffold would deploy, rendered offline from a stated build result: the built
+        # tag must reach the Deployment, and the dev profile's values must take effect.
+        builds = os.path.join(out, "skaffold-builds.json")
+        with open(builds, "w") as fh:
+            json.dump({"builds": [{"imageName": "xwing", "tag": "xwing:render-check"}]}, fh)
+        env = {**os.environ, "PATH": f"{skaffold_helm}:{os.environ['PATH']}"}
+        for profile in ("", "dev"):
+            cmd = ["skaffold", "render", "--offline=true", "--digest-source=tag", "--build-artifacts", builds,
+                   "--filename", os.path.join(root, "skaffold.yaml")]
+            if profile:
+                cmd += ["--profile", profile]
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=180, cwd=root, env=env)
+            assert proc.returncode == 0, f"skaffold render {profile}: {proc.stderr[-800:]}"
+            docs = load_docs(proc.stdout)
+            deployment = one(docs, "Deployment", "xwing")
+            spec = deployment["spec"]["template"]["spec"]
+            image = spec["containers"][0]["image"]
+            assert image == "xwing:render-check", f"{profile or 'default'}: Deployment runs {image}"
+            writable = spec["containers"][0]["securityContext"]["readOnlyRootFilesystem"] is False
+            assert writable == (profile == "dev"), f"{profile or 'default'}: readOnlyRootFilesystem"
+            assert bool(by_kind(docs, "HorizontalPodAutoscaler")) == (profile != "dev"), f"{profile or 'default'}: HPA"
+    check("skaffold render puts the built tag into the chart; dev values apply", skaffold_render)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--root", required=True)
+    ap.add_argument("--chart", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--skaffold-helm", required=True, help="directory whose helm skaffold runs (Helm 3)")
+    args = ap.parse_args()
+    os.makedirs(args.out, exist_ok=True)
+    res = Results()
+    print("skaffold.yaml")
+    skaffold_checks(args.root, args.chart, args.out, args.skaffold_helm, res)
+    res.finish("skaffold")
+
+
+if __name__ == "__main__":
+    main()
