@@ -9,3 +9,4 @@ export * from './process-stats.ts';
 export * from './redis.ts';
 export * from './results.ts';
 export * from './wait.ts';
+export * from './writer.ts';

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import { describe, expect, onTestFinished, test } from 'vitest';
 import { SHARED_REDIS_CONF } from './paths.ts';
 import { startRedis, startReplicated, type ReplicatedRedis } from './redis.ts';
 import { testGroup } from './testing.ts';
 import { sleep } from './wait.ts';
+import { startWriter } from './writer.ts';
 
 const PASSWORD = 'harness test password';
 
@@ -50,42 +50,6 @@ function stopWhenDone(redis: ReplicatedRedis) {
   onTestFinished(() => redis.stop());
 }
 
-/** A client like the app's in Sentinel mode that INCRs `key` until stopped; counts what was acknowledged. */
-function writer(redis: ReplicatedRedis, key: string) {
-  const client = new Redis({
-    sentinels: redis.sentinels.map(({ host, port }) => ({ host, port })),
-    name: redis.masterName,
-    password: PASSWORD,
-    sentinelPassword: PASSWORD,
-    maxRetriesPerRequest: null,
-    commandTimeout: 10_000,
-  });
-  client.on('error', () => undefined);
-  const counts = { acked: 0, failed: 0, errors: new Set<string>() };
-  const state = { running: true };
-  const done = (async () => {
-    while (state.running) {
-      try {
-        await client.incr(key);
-        counts.acked++;
-      } catch (error) {
-        counts.failed++;
-        counts.errors.add((error as Error).message);
-        await sleep(20);
-      }
-    }
-  })();
-  return {
-    counts,
-    async stop() {
-      state.running = false;
-      await done;
-      client.disconnect();
-      return counts;
-    },
-  };
-}
-
 describe('startReplicated', () => {
   test('3 nodes + 3 Sentinels: node 0 primary, replicas in sync, Sentinels agree', async () => {
     const group = testGroup();
@@ -119,7 +83,7 @@ describe('startReplicated', () => {
     const group = testGroup();
     const redis = await startReplicated(group, { name: 'ha', dir: join(group.stateDir, 'ha'), password: PASSWORD });
     stopWhenDone(redis);
-    const load = writer(redis, 'counter');
+    const load = startWriter(redis, 'counter');
     await sleep(500);
 
     const { from, to, ms, totalMs } = await redis.requestFailover();

@@ -2,10 +2,12 @@
 # Usage: smoke-test.sh IMAGE [REDIS_IMAGE]
 # Runs the built image the way the chart does (read-only root FS, writable /tmp only, uid
 # 1000, no capabilities) next to a password-protected Redis, then reports the image size and
-# the time from `docker run` to the first /readyz 200, checks that node is PID 1, walks the
-# session flow, and checks that SIGTERM ends the container with exit code 0.
+# the time from `docker run` to the first /readyz 200, walks the session flow (both on the
+# harness's client: smoke-client.ts), checks that node is PID 1, runs the chart's `helm test`
+# client, and checks that SIGTERM ends the container with exit code 0.
 set -euo pipefail
 
+root="$(cd "$(dirname "$0")/.." && pwd)"
 image="$1"
 redis_image="${2:-redis:7.4-bookworm}"
 ready_timeout_s="${SMOKE_READY_TIMEOUT_S:-60}"
@@ -42,20 +44,8 @@ docker run -d --name "$app" --network "$net" -p "127.0.0.1::8080" \
 
 # Docker picked a free loopback port.
 port="$(docker port "$app" 8080/tcp | head -n 1 | sed 's/.*://')"
-ready_ms=""
-deadline=$(($(now_ms) + ready_timeout_s * 1000))
-while [ "$(now_ms)" -lt "$deadline" ]; do
-  if [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "http://127.0.0.1:$port/readyz")" = 200 ]; then
-    ready_ms=$(($(now_ms) - start))
-    break
-  fi
-  if [ "$(docker inspect -f '{{.State.Running}}' "$app")" != true ]; then
-    fail "the container exited before it was ready"
-  fi
-  sleep 0.05
-done
-[ -n "$ready_ms" ] || fail "/readyz never answered 200 within ${ready_timeout_s}s"
-echo "smoke: docker run -> /readyz 200 in ${ready_ms} ms"
+"$root/.tools/node/bin/node" "$root/images/smoke-client.ts" "http://127.0.0.1:$port" "$app" "$start" "$ready_timeout_s" ||
+  fail "the HTTP checks failed"
 
 pid1="$(docker exec "$app" cat /proc/1/cmdline | tr '\0' ' ')"
 case "$pid1" in
@@ -64,27 +54,13 @@ case "$pid1" in
 esac
 [ "$(docker exec "$app" id -u)" = 1000 ] || fail "the app does not run as uid 1000"
 
-base="http://127.0.0.1:$port"
-creds='{"username":"smokeuser","password":"smoke-password-123456"}'
-code="$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 -H 'content-type: application/json' -d "$creds" "$base/auth/register")"
-[ "$code" = 201 ] || fail "register answered $code"
-token="$(curl -s --max-time 5 -H 'content-type: application/json' -d "$creds" "$base/auth/login" | sed -n 's/.*"token":"\([^"]*\)".*/\1/p')"
-[ -n "$token" ] || fail "login gave no token"
-code="$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 -H "authorization: Bearer $token" "$base/auth/session")"
-[ "$code" = 200 ] || fail "session answered $code"
-echo "smoke: register, login and session work against the password-protected Redis"
-
-# The chart's `helm test` Pod script, run from the same image against this container, so a
-# broken test script shows up here rather than on a cluster.
-if command -v helm >/dev/null 2>&1; then
-  root="$(cd "$(dirname "$0")/.." && pwd)"
-  script="$(helm template smoke "$root/charts/xwing" --show-only templates/tests/test-session.yaml |
-    /usr/bin/python3 -c 'import sys, yaml; print(yaml.safe_load(sys.stdin)["spec"]["containers"][0]["args"][0])')"
-  docker run --rm --network "$net" --read-only --user 1000:1000 --cap-drop ALL \
-    -e XWING_URL="http://$app:8080" "$image" node --input-type=module -e "$script" ||
-    fail "the chart's helm test script failed against the container"
-  echo "smoke: the chart's helm test script passes against the container"
-fi
+# The chart's `helm test` client, run from the same image against this container, so a broken
+# client shows up here rather than on a cluster.
+docker run --rm --network "$net" --read-only --user 1000:1000 --cap-drop ALL \
+  -v "$root/charts/xwing/files/tests/session-test.mjs:/xwing-test/session-test.mjs:ro" \
+  -e XWING_URL="http://$app:8080" "$image" node /xwing-test/session-test.mjs ||
+  fail "the chart's helm test client failed against the container"
+echo "smoke: the chart's helm test client passes against the container"
 
 stop_start="$(now_ms)"
 docker stop -t 30 "$app" >/dev/null

@@ -20,8 +20,8 @@ deps: $(DEPS_STAMP) ## Install the npm dependencies (npm ci, when package-lock.j
 build: deps ## Compile TypeScript into dist/
 	cd $(ROOT) && npm run --silent build
 
-run: build system-deps ## Run the service on :8080 with a local Redis started for you
-	$(ROOT)/scripts/run-local.sh
+run: build system-deps ## Run the service on :8080 with a local Redis (REDIS=replication: 3 nodes + 3 Sentinels); Ctrl-C stops the app, then Redis
+	@"$(NODE_BIN)/node" "$(ROOT)/harness/run-local.ts"
 
 lint: deps ## ESLint (typescript-eslint, type-aware)
 	cd $(ROOT) && npx eslint .

@@ -28,18 +28,17 @@ load-smoke: k6 ## k6 smoke test: every endpoint once against BASE_URL (default: 
 	@run="$(ROOT)/results/$$(date -u +%Y%m%dT%H%M%SZ)-smoke"; mkdir -p "$$run"; \
 	  RUN_DIR="$$run" BASE_URL="$(BASE_URL)" "$(K6)" run --quiet --out "json=$$run/k6-smoke.json.gz" "$(ROOT)/loadtest/smoke.js"
 
-fleet-churn: k6 load-deps build ## Churn without Kubernetes: N apps behind nginx, SIGTERM/SIGKILL/Redis restart, report
-	@bash "$(ROOT)/loadtest/fleet/run.sh"
+fleet-churn: k6 load-deps build ## Churn without Kubernetes: N apps behind nginx, SIGTERM/SIGKILL/Redis restart (FLEET_REDIS=replication: a failover), report
+	@"$(NODE_BIN)/node" "$(ROOT)/loadtest/fleet/run.ts"
 
-test-fleet: k6 load-deps build ## Short bounded fleet-churn for CI (fails when a threshold fails) + report tests
-	@node --test "$(ROOT)/loadtest/report/report.test.mjs"
+test-fleet: k6 load-deps build ## Short bounded fleet-churn for CI (fails when a threshold fails)
 	@DURATION=$${DURATION:-50s} CHAOS_ROUNDS=$${CHAOS_ROUNDS:-4} CHAOS_WARMUP_S=5 CHAOS_INTERVAL_S=4 \
-	  bash "$(ROOT)/loadtest/fleet/run.sh"
+	  "$(NODE_BIN)/node" "$(ROOT)/loadtest/fleet/run.ts"
 
 load: k6 load-deps ## k6 scale-out on the cluster (KUBECONFIG, XWING_NAMESPACE, XWING_RELEASE) with the sampler
 	@bash "$(ROOT)/loadtest/cluster/run.sh" scale-out
 
-churn: k6 load-deps ## k6 churn on the cluster: pod deletions, one rollout restart, one Redis pod deletion
+churn: k6 load-deps ## k6 churn on the cluster: pod deletions, one rollout restart, one Redis pod deletion (with replication: the primary's, failover marked)
 	@bash "$(ROOT)/loadtest/cluster/run.sh" churn
 
 report: load-deps ## Render RUN (default: newest results/*/) as report.html, report.png and summary.md

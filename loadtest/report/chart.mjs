@@ -28,6 +28,7 @@ export const EVENT_STYLE = {
   'pod-delete': { label: 'pod deleted', color: C.red },
   'rollout-restart': { label: 'rollout restart', color: C.purple },
   'redis-stop': { label: 'Redis restart', color: C.redis },
+  'redis-failover': { label: 'Redis failover', color: C.redis },
   'redis-delete': { label: 'Redis pod deleted', color: C.redis },
 };
 

@@ -65,7 +65,8 @@ function nginxRetries(file) {
 export async function loadRun(runDir) {
   const script = mainScript(runDir);
   const stream = ['json.gz', 'json'].map((ext) => join(runDir, `k6-${script}.${ext}`)).find(existsSync);
-  const events = readJsonLines(join(runDir, 'events.jsonl'));
+  // The harness's EventLog writes {t, event, ...}; the cluster harness (lib/harness.sh) {ts, kind, ...}.
+  const events = readJsonLines(join(runDir, 'events.jsonl')).map((e) => ({ ...e, ts: e.ts ?? Date.parse(e.t), kind: e.kind ?? e.event }));
   const samples = readJsonLines(join(runDir, 'samples.jsonl'));
   const digest = readJson(join(runDir, `digest-${script}.json`));
 

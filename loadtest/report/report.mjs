@@ -54,10 +54,22 @@ function scalingLine(sc) {
     `peak ${fmt(sc.peak)} ready pods at ${fmt(sc.peakS)} s, ${fmt(sc.end)} ready at the end.`;
 }
 
+// With replication the deleted Redis pod is the primary's: when did the Sentinels name another one?
+function failoverLines(run) {
+  return run.events
+    .filter((e) => e.kind === 'redis-failover')
+    .map((f) => {
+      const deleted = run.events.filter((e) => e.kind === 'redis-delete' && e.t <= f.t).pop();
+      const after = deleted ? ` ${fmt(f.t - deleted.t, 1)} s after the primary ${deleted.target} was deleted (at ${fmt(deleted.t, 1)} s)` : '';
+      return `Redis failover: the Sentinels named ${f.target} the primary${after}.`;
+    });
+}
+
 function markdown(run, verdict) {
   const d = run.digest || {};
   const kills = run.events.filter((e) => ['sigterm', 'sigkill', 'pod-delete'].includes(e.kind)).length;
   const restarts = run.events.filter((e) => ['redis-stop', 'redis-delete'].includes(e.kind)).length;
+  const failovers = run.events.filter((e) => e.kind === 'redis-failover').length;
   const rollouts = run.events.filter((e) => e.kind === 'rollout-restart').length;
   const lines = [
     `## xwing ${run.script}: ${verdict.passed ? 'passed' : 'FAILED'} (${run.kindLabel})`,
@@ -68,8 +80,8 @@ function markdown(run, verdict) {
     '|---:|---:|---:|---:|---:|---:|---:|---:|',
     `| ${fmt(d.requests)} | ${fmt(d.failed)} (${fmt((d.failed_rate || 0) * 100, 2)} %) | ${fmt(d.session_lost)} | ${fmt(d.p95_ms)} ms | ${fmt(d.p99_ms)} ms | ${fmt(run.replicas.length)} (≤${fmt(run.peakAnswering)} at once) | ${fmt(peakSample(run, 'pods_ready'))} | ${fmt(d.dropped_iterations)} |`,
     '',
-    (kills + restarts + rollouts > 0
-      ? `Churn: ${kills} replica kills/deletions${rollouts ? `, ${rollouts} rollout restart` : ''}, ${restarts} Redis restart.`
+    (kills + restarts + rollouts + failovers > 0
+      ? `Churn: ${kills} replica kills/deletions${rollouts ? `, ${rollouts} rollout restart` : ''}, ${restarts} Redis restart${failovers ? `, ${failovers} Redis failover` : ''}.`
       : 'No churn in this run.') +
       (run.nginx ? ` nginx retried ${fmt(run.nginx.retried)} of ${fmt(run.nginx.total)} requests on another upstream (${fmt(run.nginx.retriedFailed)} still failed).` : ''),
     '',
@@ -78,6 +90,8 @@ function markdown(run, verdict) {
     ...verdict.rows.map((r) => `| \`${r.metric}\` \`${r.threshold}\` | ${r.ok ? 'pass' : '**FAIL**'} |`),
   ];
   const sc = scalingLine(scaling(run));
+  const failoverNotes = failoverLines(run);
+  if (failoverNotes.length) lines.splice(10, 0, '', ...failoverNotes);
   if (sc) lines.splice(8, 0, sc, '');
   if (run.failedByStatus.length) {
     lines.push('', `Failed requests by cause: ${run.failedByStatus.map(([k, n]) => `${k} × ${n}`).join(', ')}.`);

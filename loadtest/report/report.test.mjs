@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeSyntheticRun } from './synthetic.mjs';
@@ -54,4 +54,17 @@ test('a cluster run charts the HPA metric and says how the HPA moved', () => {
     assert.ok(svg.includes(label), `chart shows ${label}`);
   }
   assert.match(readFileSync(join(dir, 'summary.md'), 'utf8'), /HPA: 2 replicas at load start, first scale-up decided at 20 s, peak 5 ready pods at 25 s, 3 ready at the end\./);
+});
+
+test('a churn with replication marks the deletion of the primary and the moment the Sentinels name a new one', () => {
+  const dir = join(mkdtempSync(join(tmpdir(), 'xwing-report-')), 'run');
+  writeSyntheticRun(dir, { cluster: true });
+  const start = JSON.parse(readFileSync(join(dir, 'events.jsonl'), 'utf8').split('\n')[0]);
+  // What loadtest/cluster/chaos.sh adds when the release runs Redis with replication.
+  const ev = (t, kind, target, detail) => JSON.stringify({ ts: start.ts + t * 1000, kind, target, detail });
+  appendFileSync(join(dir, 'events.jsonl'), `${ev(100, 'redis-delete', 'xwing-redis-1', 'primary')}\n${ev(101.6, 'redis-failover', 'xwing-redis-2', '')}\n`);
+  const res = run(dir);
+  assert.equal(res.status, 0, res.stderr);
+  assert.ok(readFileSync(join(dir, 'report.svg'), 'utf8').includes('Redis failover'), 'chart marks the failover');
+  assert.match(readFileSync(join(dir, 'summary.md'), 'utf8'), /Redis failover: the Sentinels named xwing-redis-2 the primary 1\.6 s after the primary xwing-redis-1 was deleted \(at 100\.0 s\)\./);
 });

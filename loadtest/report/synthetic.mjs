@@ -36,7 +36,10 @@ export function writeSyntheticRun(dir, { lostSessions = 0, seconds = 120, cluste
   for (let k = 0; k < lostSessions; k += 1) point('session_lost', t0 + 61000 + k, 1, { name: 'GET /profile' });
   writeFileSync(join(dir, 'k6-churn.json.gz'), gzipSync(lines.join('\n')));
 
-  const ev = (t, kind, target, detail = '') => JSON.stringify({ ts: t0 + t * 1000, kind, target, detail });
+  // The cluster harness (lib/harness.sh) writes {ts, kind}; the fleet, on the TypeScript harness, EventLog's {t, ms, event}.
+  const ev = cluster
+    ? (t, kind, target, detail = '') => JSON.stringify({ ts: t0 + t * 1000, kind, target, detail })
+    : (t, event, target, detail = '') => JSON.stringify({ t: new Date(t0 + t * 1000).toISOString(), ms: t * 1000, event, target, detail });
   if (cluster) {
     writeFileSync(join(dir, 'events.jsonl'), [
       ev(0, 'load-start', 'k6'), ev(30, 'pod-delete', 'xwing-7d9-abcde'), ev(55, 'rollout-restart', 'xwing'),

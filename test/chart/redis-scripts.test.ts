@@ -3,12 +3,12 @@
 // run, in the harness's replicated topology.
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { Redis } from 'ioredis';
 import { describe, expect, onTestFinished, test } from 'vitest';
 import type { ProcessGroup } from '../../harness/procs.ts';
 import { startReplicated, type ReplicatedRedis } from '../../harness/redis.ts';
 import { testGroup } from '../../harness/testing.ts';
 import { sleep, waitFor } from '../../harness/wait.ts';
+import { startWriter } from '../../harness/writer.ts';
 import { launchChartNode, launchChartSentinel, podEnv, PRESTOP_TIMEOUT_SECONDS, SCRIPTS_DIR } from './chart-launchers.ts';
 
 // Config files must quote it: a double quote and a backslash.
@@ -41,49 +41,6 @@ async function runScript(group: ProcessGroup, redis: ReplicatedRedis, index: num
   } finally {
     clearTimeout(guard);
   }
-}
-
-/**
- * A client like the app's in Sentinel mode, INCRing `key` until stopped: counts what was
- * acknowledged and the longest time between two acknowledgements (how long writes stalled).
- */
-function writer(redis: ReplicatedRedis, key: string) {
-  const client = new Redis({
-    sentinels: redis.sentinels.map(({ host, port }) => ({ host, port })),
-    name: redis.masterName,
-    password: PASSWORD,
-    sentinelPassword: PASSWORD,
-    maxRetriesPerRequest: null,
-    commandTimeout: 10_000,
-  });
-  client.on('error', () => undefined);
-  const counts = { acked: 0, failed: 0, errors: new Set<string>(), longestGapMs: 0 };
-  const state = { running: true };
-  const deadline = performance.now() + 60_000;
-  const done = (async () => {
-    let lastAck = performance.now();
-    while (state.running && performance.now() < deadline) {
-      try {
-        await client.incr(key);
-        counts.acked++;
-        const now = performance.now();
-        counts.longestGapMs = Math.max(counts.longestGapMs, now - lastAck);
-        lastAck = now;
-      } catch (error) {
-        counts.failed++;
-        counts.errors.add((error as Error).message);
-        await sleep(20);
-      }
-    }
-  })();
-  return {
-    async stop() {
-      state.running = false;
-      await done;
-      client.disconnect();
-      return counts;
-    },
-  };
 }
 
 describe('Redis pod scripts on loopback (3 nodes + 3 Sentinels)', () => {
@@ -169,7 +126,7 @@ describe('Redis pod scripts on loopback (3 nodes + 3 Sentinels)', () => {
       // Long enough that only the preStop moves the primary.
       const redis = await startPods(group, 3000);
       const [old, sentinel] = [redis.nodes[0]!, redis.sentinels[0]!];
-      const load = writer(redis, 'counter');
+      const load = startWriter(redis, 'counter');
       await sleep(500);
 
       // Kubernetes runs both containers' preStop hooks at once and stops each container when its

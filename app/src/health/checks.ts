@@ -64,7 +64,10 @@ export function createReadiness({ redis, timeoutMs, graceMs, shuttingDown, onCha
       return { redis: 'ok' };
     } catch (error) {
       const cause = error instanceof Error ? error.message : String(error);
-      const downMs = lastOk === undefined ? Number.POSITIVE_INFINITY : now() - lastOk;
+      // Before the first connection there is no state to change from: the client logs its own
+      // connection errors, and a probe that comes before it is ready is no outage.
+      if (lastOk === undefined) throw new CheckFailed({ redis: cause });
+      const downMs = now() - lastOk;
       if (downMs < graceMs) {
         const detail = `unreachable for ${downMs} ms (${cause}); still ready for ${graceMs - downMs} ms`;
         report('unreachable-within-grace', detail);

@@ -1,0 +1,107 @@
+// `make run` (run-local.ts) as a user runs it: a terminal job that gets Ctrl-C, with an older
+// `node` first on PATH.
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, onTestFinished, test } from 'vitest';
+import { ApiClient } from './client.ts';
+import { REPO_ROOT } from './paths.ts';
+import { killRecorded, pidAlive, ProcessGroup } from './procs.ts';
+import { ensureBuilt } from './testing.ts';
+import { freePort, StopWaiting, waitFor } from './wait.ts';
+
+const LAUNCHER = join(REPO_ROOT, 'harness', 'run-local.ts');
+
+beforeAll(ensureBuilt, 60_000);
+
+/** The launcher in a process group of its own, as a shell runs a foreground job; nothing left when the test ends. */
+function launcherGroup(): { group: ProcessGroup; runDir: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'xwing-run-local-'));
+  const group = new ProcessGroup(join(dir, 'test'), { detached: true });
+  const runDir = join(dir, 'run');
+  onTestFinished(async ({ task }) => {
+    await group.stopAll({ signal: 'SIGKILL' });
+    killRecorded(runDir);
+    if (task.result?.state === 'pass') rmSync(dir, { recursive: true, force: true });
+  });
+  return { group, runDir };
+}
+
+function recordedPids(runDir: string): Map<string, number> {
+  const pidDir = join(runDir, 'pids');
+  return new Map(readdirSync(pidDir).map((file) => [file.replace(/\.pid$/, ''), Number(readFileSync(join(pidDir, file), 'utf8'))]));
+}
+
+describe.each(['standalone', 'replication'])('make run REDIS=%s', (mode) => {
+  test('Ctrl-C stops the app first and Redis only after it exited; no error logged, nothing left', { timeout: 60_000 }, async () => {
+    const { group, runDir } = launcherGroup();
+    const [port, metricsPort, redisPort] = await Promise.all([freePort(), freePort(), freePort()]);
+    const launcher = group.spawn('run-local', process.execPath, [LAUNCHER], {
+      env: {
+        // /usr/bin's node is older than 24: the app must still run on the launcher's own Node.
+        PATH: `/usr/bin:/bin:${process.env.PATH ?? ''}`,
+        REDIS: mode,
+        REDIS_PORT: String(redisPort),
+        PORT: String(port),
+        METRICS_PORT: String(metricsPort),
+        RUN_LOCAL_DIR: runDir,
+        SHUTDOWN_DELAY_MS: '300',
+      },
+    });
+    const client = new ApiClient(`http://127.0.0.1:${port}`, { keepAlive: false, timeoutMs: 1000 });
+    try {
+      await waitFor(
+        'the launcher: app ready',
+        async () => {
+          if (!launcher.alive) throw new StopWaiting(`the launcher exited:\n${launcher.output()}`);
+          return /run-local: xwing on http/.test(launcher.output()) && (await client.call('GET', '/readyz')).status === 200;
+        },
+        { timeoutMs: 30_000 },
+      );
+    } finally {
+      client.close();
+    }
+    const pids = recordedPids(runDir);
+    const appPid = pids.get('app');
+    const redisPids = [...pids].filter(([name]) => name !== 'app').map(([, pid]) => pid);
+    expect(appPid).toBeGreaterThan(1);
+    expect(redisPids).toHaveLength(mode === 'standalone' ? 1 : 6);
+
+    // A terminal sends Ctrl-C's SIGINT to every process of the foreground job.
+    const interruptedAt = Date.now();
+    process.kill(-launcher.pid, 'SIGINT');
+    let redisAliveWhenAppGone: boolean | undefined;
+    await waitFor(
+      'the app and Redis gone',
+      () => {
+        if (redisAliveWhenAppGone === undefined && !pidAlive(appPid!)) redisAliveWhenAppGone = redisPids.every(pidAlive);
+        return redisAliveWhenAppGone !== undefined && !redisPids.some(pidAlive);
+      },
+      { timeoutMs: 30_000, intervalMs: 5 },
+    );
+    expect(await launcher.exited).toEqual({ code: 0, signal: null });
+    expect(redisAliveWhenAppGone).toBe(true);
+
+    const output = launcher.output();
+    expect(output).toMatch(/"msg":"shutdown: complete"/);
+    const appExited = output.indexOf('run-local: app exited (code 0)');
+    const redisStopping = output.search(/run-local: stopping redis/);
+    expect(appExited).toBeGreaterThan(0);
+    expect(redisStopping).toBeGreaterThan(appExited);
+    // An orderly stop logs no warning and no error: the app's lines (JSON) from the SIGINT on, and the launcher's.
+    const complaints = output.split('\n').filter((line) => {
+      if (!line.startsWith('{')) return /error/i.test(line);
+      const { level, time } = JSON.parse(line) as { level: string; time: string };
+      return Date.parse(time) >= interruptedAt && ['warn', 'error', 'fatal'].includes(level);
+    });
+    expect(complaints).toEqual([]);
+    // Redis was stopped by the launcher (SIGTERM), never by the terminal's SIGINT.
+    const redisLog = readFileSync(join(runDir, 'logs', mode === 'standalone' ? 'redis.log' : 'redis-node-0.log'), 'utf8');
+    expect(redisLog).toMatch(/Received SIGTERM/);
+    expect(redisLog).not.toMatch(/Received SIGINT/);
+
+    expect(readdirSync(join(runDir, 'pids'))).toEqual([]);
+    expect([appPid!, ...redisPids].filter(pidAlive)).toEqual([]);
+    expect(existsSync(join(runDir, 'logs', 'app.log'))).toBe(true);
+  });
+});
