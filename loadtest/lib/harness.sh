@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Shared by loadtest/fleet/run.sh and loadtest/cluster/run.sh: run folder, event log, k6 in the
+# Used by loadtest/cluster/run.sh: run folder, event log, k6 in the
 # background with its REST API on loopback, and PID bookkeeping for cleanup. Source it; it defines
 # functions and needs ROOT set.
 
