@@ -53,9 +53,8 @@ export class EventLog {
 
   /** Writes the event at once (synchronously: a crash right after still leaves it on disk). */
   event(event: string, fields: Record<string, unknown> = {}): EventRecord {
-    const record: EventRecord = { t: new Date().toISOString(), ms: Math.round(this.ms() * 10) / 10, event, ...fields };
-    // Fields named t, ms or event cannot replace the log's own.
-    Object.assign(record, { t: record.t, ms: record.ms, event });
+    // Spread first: fields named t, ms or event cannot replace the log's own.
+    const record: EventRecord = { ...fields, t: new Date().toISOString(), ms: Math.round(this.ms() * 10) / 10, event };
     appendFileSync(this.path, `${JSON.stringify(record)}\n`);
     return record;
   }

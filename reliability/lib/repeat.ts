@@ -1,0 +1,25 @@
+// A background loop that runs until stopped, and never longer than its bound even if nobody stops it.
+import { sleep } from '../../harness/index.ts';
+
+export interface Repeating {
+  /** Ends the loop after the round in progress; resolves once it has ended. */
+  stop(): Promise<void>;
+}
+
+/** Runs `round` with `everyMs` between rounds until stop(), `maxMs` after the start, or `until()` says so. */
+export function repeat(round: () => Promise<void>, { everyMs, maxMs, until = () => false }: { everyMs: number; maxMs: number; until?: () => boolean }): Repeating {
+  const stopped = new AbortController();
+  const deadline = performance.now() + maxMs;
+  const loop = (async () => {
+    while (!stopped.signal.aborted && performance.now() < deadline && !until()) {
+      await round();
+      await sleep(everyMs);
+    }
+  })();
+  return {
+    async stop() {
+      stopped.abort();
+      await loop;
+    },
+  };
+}

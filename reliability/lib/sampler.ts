@@ -1,0 +1,51 @@
+// Samples one app process while a fault runs: RSS and fds from /proc, active handles from its
+// /metrics, and whether its readiness probe would pass. Bounded: it stops after `maxMs` even if
+// nobody calls stop().
+import { ApiClient, fdCount, rssBytes, scrapeMetrics, type AppProcess } from '../../harness/index.ts';
+import { repeat } from './repeat.ts';
+
+export interface Sample {
+  /** ms on the run's clock. */
+  t: number;
+  rss: number;
+  fds: number;
+  handles: number;
+  /** /readyz status; 0 when it did not answer within a second. */
+  ready: number;
+}
+
+export interface Sampler {
+  readonly samples: Sample[];
+  stop(): Promise<Sample[]>;
+}
+
+export function sample(app: AppProcess, clock: () => number, { everyMs = 200, maxMs = 120_000 } = {}): Sampler {
+  const samples: Sample[] = [];
+  const probe = new ApiClient(app.url, { keepAlive: false, timeoutMs: 1000 });
+  const sampling = repeat(
+    async () => {
+      const t = clock();
+      const [metrics, ready] = await Promise.all([
+        scrapeMetrics(app.metricsUrl, ['nodejs_active_handles_total']).catch(() => ({ nodejs_active_handles_total: Number.NaN })),
+        probe.call('GET', '/readyz').then((res) => res.status, () => 0),
+      ]);
+      const pid = app.process.pid;
+      samples.push({ t, rss: rssBytes(pid), fds: fdCount(pid), handles: metrics.nodejs_active_handles_total, ready });
+    },
+    { everyMs, maxMs, until: () => !app.process.alive },
+  );
+  return {
+    samples,
+    async stop() {
+      await sampling.stop();
+      probe.close();
+      return samples;
+    },
+  };
+}
+
+/** The largest finite value of `key` over `samples`; NaN when there is none. */
+export function peak(samples: readonly Sample[], key: 'rss' | 'fds' | 'handles'): number {
+  const values = samples.map((s) => s[key]).filter(Number.isFinite);
+  return values.length ? Math.max(...values) : Number.NaN;
+}
