@@ -53,8 +53,9 @@ export class EventLog {
 
   /** Writes the event at once (synchronously: a crash right after still leaves it on disk). */
   event(event: string, fields: Record<string, unknown> = {}): EventRecord {
-    // Spread first: fields named t, ms or event cannot replace the log's own.
-    const record: EventRecord = { ...fields, t: new Date().toISOString(), ms: Math.round(this.ms() * 10) / 10, event };
+    const own = { t: new Date().toISOString(), ms: Math.round(this.ms() * 10) / 10, event };
+    // The log's own keys first in every line, and fields named t, ms or event cannot replace them.
+    const record: EventRecord = Object.assign({ ...own, ...fields }, own);
     appendFileSync(this.path, `${JSON.stringify(record)}\n`);
     return record;
   }

@@ -58,13 +58,13 @@ quoted() {
   printf '"%s"' "$(printf '%s' "$1" | sed 's/[\\"]/\\&/g')"
 }
 
-# Prints "<config-epoch> <host> <port>": the primary one Sentinel has committed to (SENTINEL
+# Prints "<config-epoch> <host> <port> <flags>": the primary one Sentinel has committed to (SENTINEL
 # MASTER's address changes only when a failover is complete, unlike get-master-addr-by-name,
 # which names a replica as soon as one is chosen for promotion). Fails when it does not answer.
 sentinel_view() {
   view_reply=$(cli "$1" "$2" SENTINEL MASTER "$SENTINEL_MASTER_NAME" 2>/dev/null) || return 1
   printf '%s\n' "$view_reply" | {
-    key='' ip='' port='' epoch=0
+    key='' ip='' port='' epoch=0 flags=''
     while IFS= read -r line; do
       if [ -z "$key" ]; then
         key=$line
@@ -74,14 +74,15 @@ sentinel_view() {
         ip) ip=$line ;;
         port) port=$line ;;
         config-epoch) epoch=$line ;;
+        flags) flags=$line ;;
       esac
       key=''
     done
-    [ -n "$ip" ] && [ -n "$port" ] && printf '%s %s %s\n' "$epoch" "$ip" "$port"
+    [ -n "$ip" ] && [ -n "$port" ] && printf '%s %s %s %s\n' "$epoch" "$ip" "$port" "$flags"
   }
 }
 
-# Prints "<config-epoch> <host> <port>" of the newest view among the Sentinels that answer: each
+# Prints "<config-epoch> <host> <port> <flags>" of the newest view among the Sentinels that answer: each
 # failover raises the epoch, so a Sentinel that restarted with an old view (or the seed of a new
 # one) never outvotes those that saw the last failover. Fails when no Sentinel answers.
 newest_view() {
@@ -96,6 +97,28 @@ newest_view() {
     fi
   done
   [ -n "$best" ] && printf '%s\n' "$best"
+}
+
+# The newest view once it is settled. While the Sentinels are replacing the primary they name (it
+# is objectively down, or a failover is under way), that name is about to change: a node that
+# restarted fast and took it now would come back as a second primary. So wait for the failover,
+# bounded by VIEW_SETTLE_SECONDS (30), then print the view as it is. Fails when no Sentinel answers.
+settled_view() {
+  settle_deadline=$(($(seconds_now) + ${VIEW_SETTLE_SECONDS:-30}))
+  settled=''
+  while next=$(newest_view); do
+    settled=$next
+    case ",${next##* }," in
+      *,o_down,* | *,failover_in_progress,*) ;;
+      *) break ;;
+    esac
+    if [ "$(seconds_now)" -ge "$settle_deadline" ]; then
+      log "the Sentinels are still failing over ${next#* }; taking their view as it is"
+      break
+    fi
+    sleep 1
+  done
+  [ -n "$settled" ] && printf '%s\n' "$settled"
 }
 
 # Prints "<host> <port>" of node 0, the primary of a first start.

@@ -15,7 +15,7 @@
 # Tries a few times: on a restart the Sentinels of the other pods may take a moment to answer.
 primary_for_start() {
   for attempt in 1 2 3; do
-    if view=$(newest_view); then
+    if view=$(settled_view); then
       log "Sentinels name the primary (epoch ${view%% *}): ${view#* }"
       printf '%s\n' "${view#* }"
       return 0

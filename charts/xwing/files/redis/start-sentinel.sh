@@ -21,7 +21,7 @@ resolves() {
   getent hosts "$1" >/dev/null 2>&1
 }
 
-if view=$(newest_view); then
+if view=$(settled_view); then
   log "Sentinels name the primary (epoch ${view%% *}): ${view#* }"
 else
   view="0 $(first_node)"
