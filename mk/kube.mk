@@ -17,11 +17,13 @@ HELM3_VERSION := v3.22.0
 SKAFFOLD_HELM_DIR := $(TOOLS)/skaffold-helm
 SKAFFOLD := PATH="$(SKAFFOLD_HELM_DIR):$$PATH" skaffold
 
-.PHONY: tools docker-up base-images image image-smoke kind-up kind-down deploy helm-test dev undeploy manifests test-chart
+.PHONY: tools chart-tools docker-up base-images image image-smoke kind-up kind-down deploy helm-test dev undeploy manifests test-chart
 
-tools: ## Install pinned helm 4, kubectl 1.35, kubeconform, kind and skaffold (+ its Helm 3) into .tools/
+chart-tools: ## Install pinned helm 4, kubectl 1.35 and kubeconform into .tools/ (what the chart checks need)
 	bash $(ROOT)/scripts/tools/install-kubectl-helm.sh
 	bash $(ROOT)/scripts/tools/install-go-tool.sh kubeconform github.com/yannh/kubeconform/cmd/kubeconform $(KUBECONFORM_VERSION)
+
+tools: chart-tools ## Install pinned helm 4, kubectl 1.35, kubeconform, kind and skaffold (+ its Helm 3) into .tools/
 	bash $(ROOT)/scripts/tools/install-go-tool.sh kind sigs.k8s.io/kind $(KIND_VERSION)
 	bash $(ROOT)/scripts/tools/install-skaffold.sh
 	HELM3_VERSION=$(HELM3_VERSION) bash $(ROOT)/scripts/tools/install-helm3.sh
@@ -53,18 +55,10 @@ kind-up: tools docker-up ## Create the kind cluster (1 control plane, 2 workers)
 kind-down: tools ## Delete the kind cluster
 	kind delete cluster --name $(KIND_CLUSTER)
 
-deploy: tools image ## Load the image into the current kind/minikube cluster and helm upgrade --install the chart
-	@ctx="$$(kubectl config current-context)"; \
+deploy: tools image ## Load the images into the current cluster (local, kind, minikube) and helm upgrade --install the chart
+	@bash $(ROOT)/e2e/cluster-images.sh load $(IMAGE):$(IMAGE_TAG); \
 	extra=(); \
-	case "$$ctx" in \
-	  kind-*) \
-	    kind load docker-image --name "$${ctx#kind-}" $(IMAGE):$(IMAGE_TAG); \
-	    redis="$$(helm show values $(ROOT)/charts/xwing --jsonpath '{.redis.image.repository}:{.redis.image.tag}')"; \
-	    if docker image inspect "$$redis" >/dev/null 2>&1; then kind load docker-image --name "$${ctx#kind-}" "$$redis"; fi; \
-	    extra=(-f $(ROOT)/k8s/kind/values.yaml) ;; \
-	  minikube) minikube image load $(IMAGE):$(IMAGE_TAG) ;; \
-	  *) echo "deploy: context $$ctx is neither kind nor minikube; make sure the cluster can pull $(IMAGE):$(IMAGE_TAG)" ;; \
-	esac; \
+	if [ "$$(bash $(ROOT)/e2e/cluster-images.sh context)" = kind ]; then extra=(-f $(ROOT)/k8s/kind/values.yaml); fi; \
 	helm upgrade --install $(RELEASE) $(ROOT)/charts/xwing --namespace $(NAMESPACE) --create-namespace \
 	  --wait --timeout 5m --set image.repository=$(IMAGE) --set image.tag=$(IMAGE_TAG) "$${extra[@]}" $(HELM_ARGS)
 
@@ -81,5 +75,5 @@ undeploy: tools ## helm uninstall the release (the Redis PVC is kept; see the me
 manifests: tools ## Render plain manifests for kubectl-only users into k8s/manifests/xwing.yaml
 	bash $(ROOT)/k8s/manifests/render.sh > $(ROOT)/k8s/manifests/xwing.yaml
 
-test-chart: tools ## Chart checks: lint, rendered variants with assertions, kubeconform, schema rejections, skaffold.yaml
+test-chart: chart-tools ## Chart checks: lint, rendered variants with assertions, kubeconform, schema rejections, Redis pod scripts
 	bash $(ROOT)/test/chart/run.sh

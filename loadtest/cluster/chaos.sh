@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # chaos.sh RUN_DIR WATCH_PID: the cluster churn plan, bounded in rounds and time, stopping early when
 # WATCH_PID (k6) ends. Every CHAOS_INTERVAL_S (20) seconds one random API pod is deleted; halfway
-# through, one `kubectl rollout restart` of the API Deployment; later, the Redis pod is deleted once
-# (its StatefulSet brings it back on the same volume with the append-only file). Each action is an
-# event in RUN_DIR/events.jsonl.
+# through, one `kubectl rollout restart` of the API Deployment; later, one Redis pod is deleted: the
+# Redis pod (standalone: its StatefulSet brings it back on the same volume with the append-only
+# file), or with replication the primary's pod, as the Sentinels name it (its preStop hands the
+# primary over). Each action is an event in RUN_DIR/events.jsonl, and with replication also the
+# moment the Sentinels name the new primary (redis-failover).
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # shellcheck source-path=SCRIPTDIR source=../lib/harness.sh
@@ -32,12 +34,40 @@ delete_random_pod() {
   kc delete pod "$pod" --wait=false >/dev/null
 }
 
+# Redis pods other than $1 that run and are not being deleted.
+other_redis_pods() {
+  kc get pods -l "$REDIS_SELECTOR" --field-selector=status.phase=Running -o json |
+    jq -r --arg not "$1" '.items[] | select(.metadata.deletionTimestamp == null and .metadata.name != $not) | .metadata.name'
+}
+
+# Polls a Sentinel that outlives the deletion (a few times a second, for about a minute) until it
+# names a primary other than $1, and marks that moment.
+mark_failover() {
+  local old=$1 deleted_at=$2 witness now tries=200
+  witness=$(other_redis_pods "$old" | head -n 1)
+  [[ -n $witness ]] || die "no other Redis pod to ask who the primary is"
+  until now=$(sentinel_primary "$witness") && [[ -n $now && $now != "$old" ]]; do
+    ((tries-- > 0)) || die "the Sentinels still name $old a minute after its pod was deleted"
+    sleep 0.2
+  done
+  event redis-failover "$now" "named by the Sentinels $(($(now_ms) - deleted_at)) ms after $old was deleted"
+}
+
 delete_redis_pod() {
-  local pod tries=90
-  pod=$(kc get pods -l "$REDIS_SELECTOR" -o jsonpath='{.items[0].metadata.name}')
-  [[ -n $pod ]] || die "no Redis pod labelled $REDIS_SELECTOR"
-  event redis-delete "$pod"
-  kc delete pod "$pod" --wait=false >/dev/null
+  local pod tries=90 deleted_at
+  if redis_replicated; then
+    pod=$(sentinel_primary "$(other_redis_pods "" | head -n 1)")
+    [[ -n $pod ]] || die "no Sentinel in the pods labelled $REDIS_SELECTOR names a primary"
+    deleted_at=$(now_ms)
+    event redis-delete "$pod" primary
+    kc delete pod "$pod" --wait=false >/dev/null
+    mark_failover "$pod" "$deleted_at"
+  else
+    pod=$(kc get pods -l "$REDIS_SELECTOR" -o jsonpath='{.items[0].metadata.name}')
+    [[ -n $pod ]] || die "no Redis pod labelled $REDIS_SELECTOR"
+    event redis-delete "$pod"
+    kc delete pod "$pod" --wait=false >/dev/null
+  fi
   # Same name comes back (StatefulSet); wait for a Ready one that is not the one being deleted.
   sleep 2
   until kc wait pod -l "$REDIS_SELECTOR" --for=condition=Ready --timeout=2s >/dev/null 2>&1 &&

@@ -32,3 +32,17 @@ discover_base_url() {
   [[ -n $port && -n $node_ip ]] || die "could not read the NodePort or the node's InternalIP"
   echo "http://$node_ip:$port"
 }
+
+# True when the release runs Redis with replication: its Redis pods carry a Sentinel container.
+redis_replicated() {
+  kc get statefulset -l "$REDIS_SELECTOR" -o jsonpath='{.items[0].spec.template.spec.containers[*].name}' |
+    grep -qw sentinel
+}
+
+# The pod the Sentinel in Redis pod $1 names as the primary (empty when it does not answer). The
+# sentinel container's environment carries the port, the monitored name and the password.
+sentinel_primary() {
+  # shellcheck disable=SC2016 # expanded by the shell in the pod, from its environment
+  kc exec "$1" -c sentinel -- sh -c 'redis-cli -p "$SENTINEL_PORT" SENTINEL get-master-addr-by-name "$SENTINEL_MASTER_NAME"' \
+    2>/dev/null | head -n 1 | cut -d. -f1
+}

@@ -39,8 +39,10 @@ else
   export SETTLE_S
 fi
 export BASE_URL MIN_REPLICAS
-jq -n --arg ns "$XWING_NAMESPACE" --arg rel "$XWING_RELEASE" --arg url "$BASE_URL" \
-  '{kind: "cluster", label: "release \($rel) in namespace \($ns) via NodePort \($url)"}' >"$RUN_DIR/run.json"
+redis_mode=standalone
+redis_replicated && redis_mode="replication with Sentinel"
+jq -n --arg ns "$XWING_NAMESPACE" --arg rel "$XWING_RELEASE" --arg url "$BASE_URL" --arg redis "$redis_mode" \
+  '{kind: "cluster", label: "release \($rel) in namespace \($ns) (Redis \($redis)) via NodePort \($url)"}' >"$RUN_DIR/run.json"
 log "run folder $RUN_DIR; load through $BASE_URL"
 
 # The API limit is per client and all of k6 is one client: refuse to start a run it would cap.
@@ -86,7 +88,9 @@ wait_k6_end
 check_rc=0
 if [[ $SCRIPT == churn ]]; then
   wait_helper "$chaos_pid" 240 || { log "the chaos loop failed or overran"; check_rc=1; }
-  require_events pod-delete rollout-restart redis-delete || check_rc=1
+  redis_events=(redis-delete)
+  redis_replicated && redis_events+=(redis-failover)
+  require_events pod-delete rollout-restart "${redis_events[@]}" || check_rc=1
 else
   # Only samples after setup(): its scrypt work may scale the HPA out before any load.
   load_start=$(jq -s 'map(select(.kind == "load-start")) | .[0].ts' "$RUN_DIR/events.jsonl")

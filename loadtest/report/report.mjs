@@ -91,7 +91,7 @@ function markdown(run, verdict) {
   ];
   const sc = scalingLine(scaling(run));
   const failoverNotes = failoverLines(run);
-  if (failoverNotes.length) lines.splice(10, 0, '', ...failoverNotes);
+  if (failoverNotes.length) lines.splice(10, 0, ...failoverNotes, '');
   if (sc) lines.splice(8, 0, sc, '');
   if (run.failedByStatus.length) {
     lines.push('', `Failed requests by cause: ${run.failedByStatus.map(([k, n]) => `${k} × ${n}`).join(', ')}.`);

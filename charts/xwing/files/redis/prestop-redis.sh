@@ -61,8 +61,14 @@ request_failover() {
   # shellcheck disable=SC2086 # "epoch host port" split on purpose
   set -- $view
   is_self "$2" "$3" || return 0
-  # This pod's Sentinel first: its preStop keeps it running until the failover is known.
-  for sentinel in "$LOCAL_HOST:$SENTINEL_PORT" $(entries "$SENTINEL_NODES"); do
+  # The other pods' Sentinels first, this pod's last: on a forced deletion this pod's Sentinel
+  # can be killed right after promoting a replica and before announcing it, which left a primary
+  # no Sentinel named for up to 11 s on the cluster (the others had to demote it again).
+  others=''
+  for sentinel in $(entries "$SENTINEL_NODES"); do
+    [ "$sentinel" = "$ANNOUNCE_HOST:$SENTINEL_PORT" ] || others="$others $sentinel"
+  done
+  for sentinel in $others "$LOCAL_HOST:$SENTINEL_PORT"; do
     target_host=$(host_of "$sentinel")
     target_port=$(port_of "$sentinel")
     view=$(sentinel_view "$target_host" "$target_port") || continue

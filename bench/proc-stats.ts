@@ -1,0 +1,27 @@
+// What /proc says about a process: CPU time used (utime + stime) and peak resident memory.
+import { readFileSync } from 'node:fs';
+
+/** Linux's USER_HZ: /proc times are in these ticks on every architecture Node runs on. */
+const CLOCK_TICKS = 100;
+
+export function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // The command name may hold spaces: count from the last ')'; utime and stime are fields 14 and 15.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+
+export function peakRssMb(pid: number): number {
+  const kb = Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
+  return Math.round((kb / 1024) * 10) / 10;
+}
+
+/** Jiffies CPU `cpu` (e.g. '1') has spent busy, and in all, since boot. */
+export function cpuTimes(cpu: string): { busy: number; all: number } {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n').find((l) => l.startsWith(`cpu${cpu} `));
+  if (!line) throw new Error(`/proc/stat has no cpu${cpu}`);
+  const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, ...rest] = line.split(/\s+/).slice(1).map(Number);
+  // guest and guest_nice (the last two) are already counted in user and nice.
+  const busy = user + nice + system + rest.slice(0, 3).reduce((a, b) => a + b, 0);
+  return { busy, all: busy + idle + iowait };
+}
