@@ -53,10 +53,16 @@ export function createRedisRunner(redis: Redis, holdMs: number, now: () => numbe
     }
   };
 
-  return async (operation, attempt) => {
-    const deadline = now() + holdMs;
-    let lastError: unknown = new Error('not connected to redis');
-    for (let tries = 0; tries < MAX_ATTEMPTS; tries++) {
+  /** Every attempt after the first, and a first one that met no ready connection: the hold. */
+  const held = async <T>(operation: string, attempt: Attempt<T>, deadline: number, firstTry: number, firstError: unknown): Promise<T> => {
+    let lastError = firstError;
+    for (let tries = firstTry; tries < MAX_ATTEMPTS; tries++) {
+      if (tries > 0) {
+        if (!isTransient(lastError) || now() >= deadline) break;
+        // A connection can still read as ready while its socket is already closing ("Stream isn't
+        // writeable"): without a pause the attempts would all be spent before it is replaced.
+        if (redis.status === 'ready') await sleep(Math.min(RETRY_PAUSE_MS * 2 ** (tries - 1), Math.max(0, deadline - now())));
+      }
       if (redis.status !== 'ready') {
         const down = unavailableSince === undefined ? 0 : now() - unavailableSince;
         if (down >= holdMs || !(await readyBy(deadline))) break;
@@ -65,12 +71,16 @@ export function createRedisRunner(redis: Redis, holdMs: number, now: () => numbe
         return await attempt(tries > 0);
       } catch (error) {
         lastError = error;
-        if (!isTransient(error) || now() >= deadline) break;
-        // A connection can still read as ready while its socket is already closing ("Stream isn't
-        // writeable"): without a pause the attempts would all be spent before it is replaced.
-        if (redis.status === 'ready') await sleep(Math.min(RETRY_PAUSE_MS * 2 ** tries, Math.max(0, deadline - now())));
       }
     }
     throw new RedisUnavailableError(operation, lastError);
+  };
+
+  // The common case, a ready connection and an answer, costs one attempt and no extra async frame:
+  // this runs on every authenticated request.
+  return (operation, attempt) => {
+    const deadline = now() + holdMs;
+    if (redis.status !== 'ready') return held(operation, attempt, deadline, 0, new Error('not connected to redis'));
+    return attempt(false).catch((error: unknown) => held(operation, attempt, deadline, 1, error));
   };
 }
