@@ -73,7 +73,7 @@ describe('configuration', () => {
       ],
       REDIS_SENTINEL_NAME: 'xwing',
       REDIS_WAIT_REPLICAS: 1,
-      REDIS_FAILOVER_HOLD_MS: 3000,
+      REDIS_FAILOVER_HOLD_MS: 5000,
       REDIS_READINESS_GRACE_MS: 15_000,
     });
     expect(loadConfig({}).REDIS_SENTINELS).toBeUndefined();

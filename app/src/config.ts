@@ -93,7 +93,7 @@ export const configSchema = z.object({
     description:
       'Name of the set the Sentinels monitor.',
   }),
-  REDIS_FAILOVER_HOLD_MS: integer(3000, 0, 60_000).meta({
+  REDIS_FAILOVER_HOLD_MS: integer(5000, 0, 60_000).meta({
     description:
       'A request that meets a fresh Redis outage (a failover, a restart) waits this long for the connection to come back and is then served; once an outage is older, requests fail at once (503). 0 fails every request at once.',
   }),
