@@ -13,6 +13,8 @@ export const PASSWORD = 'reliability suite password';
 
 /** Scheduling noise on a 2-core CI machine: a bound is what the configuration allows plus this. */
 export const SLACK_MS = 400;
+/** How much longer than the app may take a client waits, so that a timeout is the app's, not the client's. */
+export const CLIENT_MARGIN_MS = 2000;
 
 /** A load generator, writer or sampler: something a fault starts that must not outlive it. */
 export interface Stoppable {

@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { ApiClient, LoadGenerator, sleep, startApp, startRedis, type AppProcess, type RequestRecord, type User } from '../../harness/index.ts';
 import { command } from '../../harness/resp.ts';
-import { appConfig, check, noSessionLost, PASSWORD, REDIS_FAULT_ENV, row, saveRecords, settle, SLACK_MS, started, type RunContext } from './context.ts';
+import { appConfig, check, CLIENT_MARGIN_MS, noSessionLost, PASSWORD, REDIS_FAULT_ENV, row, saveRecords, settle, SLACK_MS, started, type RunContext } from './context.ts';
 import { NetworkNamespace, type NetnsSettings } from './netns.ts';
 import type { Check, Row } from './report.ts';
 import { peak, sample, type Sample, type Sampler } from './sampler.ts';
@@ -58,16 +58,19 @@ interface Setup {
 /** One app on `redisUrl` with logged-in users, sampled, under a steady load for 3 s already. */
 async function underLoad(ctx: RunContext, name: string, redisUrl: string): Promise<Setup> {
   const env = { ...REDIS_FAULT_ENV, REDIS_URL: redisUrl };
+  const b = bounds(env);
   const app = await startApp(ctx.group, { name: `${name}-app`, env, entry: ctx.entry });
   const client = new ApiClient(app.url);
   const users = await client.createUsers(name, ctx.users, PASSWORD);
   // appendfsync everysec: a session is on disk within a second of its login; the fault comes later.
   await sleep(1200);
-  const load = started(ctx, new LoadGenerator({ backends: [{ name: 'app', url: app.url }], users, rate: ctx.rate, clock: () => ctx.events.ms(), maxDurationMs: 120_000 }));
+  // The client waits longer than the app may hold a request, so that what is measured is the app's answer.
+  const timeoutMs = b.heldMs + CLIENT_MARGIN_MS;
+  const load = started(ctx, new LoadGenerator({ backends: [{ name: 'app', url: app.url }], users, rate: ctx.rate, timeoutMs, clock: () => ctx.events.ms(), maxDurationMs: 120_000 }));
   const sampling = started(ctx, sample(app, () => ctx.events.ms()));
   load.start();
   await sleep(3000);
-  return { app, client, users, load, sampling, b: bounds(env) };
+  return { app, client, users, load, sampling, b };
 }
 
 /** Stops the load and the sampling, keeps the requests, and checks every user's session through the app. */
@@ -105,15 +108,19 @@ function worstLatency(records: readonly RequestRecord[]): number {
   return round(Math.max(0, ...records.map((r) => r.end - r.start)));
 }
 
-/** redis-server SIGKILLed under load, restarted from its append-only file after 4 s. */
+/**
+ * redis-server SIGKILLed under load, restarted from its append-only file 2 s after the hold ran
+ * out, so that both halves show: requests held while the outage is fresh, then fast 503s.
+ */
 export async function redisKill(ctx: RunContext): Promise<Row> {
   const redis = await startRedis(ctx.group, { name: 'redis-kill-redis', dir: join(ctx.stateDir, 'redis-kill') });
   const setup = await underLoad(ctx, 'redis-kill', redis.url);
   const { app, users, load, b } = setup;
+  const downMs = b.holdMs + 2000;
   const tKill = load.now();
   await redis.kill('SIGKILL');
   ctx.events.event('fault', { fault: 'redis-kill', kind: 'SIGKILL', node: redis.name });
-  await sleep(4000);
+  await sleep(downMs);
   const tRestart = load.now();
   await redis.restart();
   const tUp = load.now();
@@ -139,7 +146,7 @@ export async function redisKill(ctx: RunContext): Promise<Row> {
     noSessionLost(records, lost, users.length),
     check('the app never restarted', app.process.alive, `pid ${app.process.pid} ${app.process.alive ? 'alive' : 'gone'}`),
   ];
-  return row('Redis SIGKILL, restart after 4 s', records, {
+  return row(`Redis SIGKILL, restart after ${downMs / 1000} s`, records, {
     since: tUp,
     lost: lost.lost,
     checks,
@@ -147,12 +154,15 @@ export async function redisKill(ctx: RunContext): Promise<Row> {
   });
 }
 
-/** Redis stalls (CLIENT PAUSE ALL) under load: latency capped by the hold, no pile-up. */
+/**
+ * Redis stalls (CLIENT PAUSE ALL) under load for 2 s longer than the hold: latency capped by the
+ * hold, no pile-up.
+ */
 export async function redisPause(ctx: RunContext): Promise<Row> {
   const redis = await startRedis(ctx.group, { name: 'redis-pause-redis', dir: join(ctx.stateDir, 'redis-pause') });
   const setup = await underLoad(ctx, 'redis-pause', redis.url);
   const { users, load, b } = setup;
-  const pauseMs = 5000;
+  const pauseMs = b.holdMs + 2000;
   const tPause = load.now();
   await redis.cli('CLIENT', 'PAUSE', pauseMs, 'ALL');
   ctx.events.event('fault', { fault: 'redis-pause', kind: 'CLIENT PAUSE ALL', pauseMs });

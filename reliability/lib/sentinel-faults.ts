@@ -10,7 +10,7 @@ import {
   ApiClient, LoadGenerator, sleep, startApp, startReplicated, waitFor,
   type AppProcess, type RedisNode, type ReplicatedRedis, type RequestRecord, type User,
 } from '../../harness/index.ts';
-import { appConfig, check, noSessionLost, PASSWORD, row, saveRecords, settle, SLACK_MS, started, SUITE_ENV, type RunContext } from './context.ts';
+import { appConfig, check, CLIENT_MARGIN_MS, noSessionLost, PASSWORD, row, saveRecords, settle, SLACK_MS, started, SUITE_ENV, type RunContext } from './context.ts';
 import { longestWriteGap, startFailoverWriter, writerSwitch, type Switch, type Write } from './failover-writer.ts';
 import type { Check, Row } from './report.ts';
 import { sample, type Sampler } from './sampler.ts';
@@ -77,15 +77,18 @@ async function startFleet(ctx: RunContext, name: string, extraEnv: Record<string
   const client = new ApiClient(first.url);
   const users = await client.createUsers(name, ctx.users, PASSWORD);
   await redis.waitInSync();
+  const holdMs = appConfig(env).REDIS_FAILOVER_HOLD_MS;
   const load = started(ctx, new LoadGenerator({
     backends: apps.map((app) => ({ name: app.name, url: app.url })),
     users,
     rate: ctx.rate,
     mix: MIX,
+    // Longer than the app may hold a request (plus a stalled attempt), so that the app's answer is what counts.
+    timeoutMs: holdMs + 2 * appConfig(env).REDIS_COMMAND_TIMEOUT_MS + CLIENT_MARGIN_MS,
     clock: () => ctx.events.ms(),
     maxDurationMs: 120_000,
   }));
-  return { name, redis, apps, client, users, load, holdMs: appConfig(env).REDIS_FAILOVER_HOLD_MS };
+  return { name, redis, apps, client, users, load, holdMs };
 }
 
 /** Until a majority of the Sentinels names a node other than `old` that reports itself primary. */
