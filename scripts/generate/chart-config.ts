@@ -1,12 +1,13 @@
-// Writes the chart's `config` section of values.schema.json and its `config:` block of
-// values.yaml from the app's zod config schema; with --check, writes nothing and exits 1 when
-// either committed file differs from what the code produces.
+// Writes the chart's `config` section of values.schema.json, its `config:` block of values.yaml
+// and the root README's configuration table from the app's zod config schema; with --check,
+// writes nothing and exits 1 when a committed file differs from what the code produces.
 // Usage: node scripts/generate/chart-config.ts [--check]
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { configSchema } from '../../app/src/config.ts';
 import { REPO_ROOT } from '../../harness/paths.ts';
 import { chartSettings, type ChartSetting } from './chart-settings.ts';
+import { readmeConfigTable, spliceReadmeTable } from './readme-config.ts';
 import { spliceConfigBlock, valuesConfigBlock } from './values-config.ts';
 
 const CHART = join(REPO_ROOT, 'charts', 'xwing');
@@ -59,6 +60,7 @@ function main(check: boolean): number {
   const targets = [
     { path: join(CHART, 'values.schema.json'), produce: (text: string) => schemaFile(text, settings) },
     { path: join(CHART, 'values.yaml'), produce: (text: string) => spliceConfigBlock(text, valuesConfigBlock(settings, CHART_SET)) },
+    { path: join(REPO_ROOT, 'README.md'), produce: (text: string) => spliceReadmeTable(text, readmeConfigTable(configSchema)) },
   ];
   let stale = 0;
   for (const { path, produce } of targets) {
