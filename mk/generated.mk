@@ -1,5 +1,6 @@
 # Files generated from one source, and the check that they are current (part of `make test`):
-# the chart's `config` schema and values from the app's zod schema (scripts/generate/), and the
+# the chart's `config` schema and values and the README's configuration table from the app's zod schema
+# (scripts/generate/), and the
 # chart README's values table from values.yaml's `# --` comments (helm-docs).
 
 HELM_DOCS_VERSION := v1.14.2
@@ -14,7 +15,7 @@ HELM_DOCS_ARGS := --chart-search-root $(CHART_DIR) --sort-values-order file --lo
 helm-docs: ## Install the pinned helm-docs into .tools/bin (go install)
 	@bash $(ROOT)/scripts/tools/install-go-tool.sh helm-docs github.com/norwoodj/helm-docs/cmd/helm-docs $(HELM_DOCS_VERSION)
 
-generate: deps helm-docs ## Write the generated files: chart config schema + values from app/src/config.ts, chart README table
+generate: deps helm-docs ## Write the generated files: chart config schema + values and the README config table from app/src/config.ts, chart README table
 	node $(ROOT)/scripts/generate/chart-config.ts
 	$(HELM_DOCS) $(HELM_DOCS_ARGS)
 
