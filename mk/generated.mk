@@ -1,7 +1,7 @@
 # Files generated from one source, and the check that they are current (part of `make test`):
-# the chart's `config` schema and values and the README's configuration table from the app's zod schema
-# (scripts/generate/), and the
-# chart README's values table from values.yaml's `# --` comments (helm-docs).
+# the chart's `config` schema and values and the README's configuration table from the app's zod
+# schema (scripts/generate/), and the chart README's values table from values.yaml's `# --`
+# comments (helm-docs).
 
 HELM_DOCS_VERSION := v1.14.2
 HELM_DOCS := $(BIN)/helm-docs
