@@ -4,12 +4,16 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { createCache } from './cache/cache.ts';
 import type { Config } from './config.ts';
+import { buildContract } from './contract/document.ts';
+import { contractHandler } from './contract/handler.ts';
 import { clientAddress } from './http/client-address.ts';
 import { errorHandler, notFound } from './http/errors.ts';
 import { identity } from './http/identity.ts';
+import { methodNotAllowed, routeMethods } from './http/methods.ts';
 import { httpLogger } from './logging/http-logger.ts';
 import type { Metrics } from './metrics/metrics.ts';
 import { httpMetrics } from './metrics/middleware.ts';
+import { packageVersion } from './package-version.ts';
 import { simulatedProfileLookup, type ProfileLookup } from './profile/lookup.ts';
 import { profileHandler } from './profile/handler.ts';
 import { createRateLimiter } from './rate-limit/limiter.ts';
@@ -153,7 +157,11 @@ export function createApp({ config, redis, durableRedis, logger, metrics, served
   app.get('/auth/session', requireSession, auth.session);
   app.get('/profile', requireSession, profileHandler({ cache, lookup: countedLookup }));
   app.get('/work', requireSession, workHandler({ maxMs: config.WORK_MAX_MS }));
+  // After the API routes, which are matched first; built once, never per request.
+  app.get('/openapi.json', contractHandler(buildContract({ version: packageVersion(), workMaxMs: config.WORK_MAX_MS })));
 
+  // Reached only by what no route answered: a known path with another method (405, or OPTIONS), else 404.
+  app.use(methodNotAllowed(routeMethods(app.router)));
   app.use(notFound);
   app.use(errorHandler({ logger, onRedisError: (operation) => metrics.redisErrors.inc({ operation }) }));
   return app;

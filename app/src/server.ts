@@ -1,18 +1,18 @@
 import cluster from 'node:cluster';
-import { readFileSync } from 'node:fs';
-import { findPackageJSON } from 'node:module';
 import { hostname } from 'node:os';
 import { createTerminus } from '@godaddy/terminus';
 import { AggregatorRegistry } from 'prom-client';
 import { createApp } from './app.ts';
 import { runPrimary } from './cluster.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
-import { CheckFailed, createReadiness, liveness } from './health/checks.ts';
+import { createReadiness, liveness } from './health/checks.ts';
+import { probeListener } from './health/probes.ts';
 import { identity } from './http/identity.ts';
 import { createHttpServer } from './http/server.ts';
 import { createLogger } from './logging/logger.ts';
 import { createMetrics } from './metrics/metrics.ts';
 import { createMetricsServer } from './metrics/server.ts';
+import { packageVersion } from './package-version.ts';
 import { createRedis } from './redis/client.ts';
 
 /** Readiness must answer well inside the kubelet's probe timeout (1 s by default). */
@@ -28,13 +28,6 @@ function readConfig(): Config {
     }
     throw error;
   }
-}
-
-/** The same lookup works from app/src (development) and from dist (the image). */
-function packageVersion(): string {
-  const path = findPackageJSON(import.meta.url);
-  if (!path) return 'unknown';
-  return (JSON.parse(readFileSync(path, 'utf8')) as { version: string }).version;
 }
 
 function listen(server: ReturnType<typeof createHttpServer>, port: number): Promise<void> {
@@ -65,8 +58,22 @@ async function runWorker(config: Config, clustered: boolean): Promise<void> {
   const redisClients = durableRedis ? [redis, durableRedis] : [redis];
 
   const app = createApp({ config, redis, ...(durableRedis ? { durableRedis } : {}), logger, metrics, servedBy });
-  const server = createHttpServer(app, config, servedBy);
   let shuttingDown = false;
+  const probes = probeListener({
+    checks: {
+      '/healthz': liveness,
+      '/readyz': createReadiness({
+        redis,
+        timeoutMs: READINESS_REDIS_TIMEOUT_MS,
+        graceMs: config.REDIS_READINESS_GRACE_MS,
+        shuttingDown: () => shuttingDown,
+        onChange: (state, detail) => logger[state === 'ok' ? 'info' : 'warn']({ redis: state, detail }, 'readiness: redis state changed'),
+      }),
+    },
+    next: app,
+    onError: (error) => logger.warn({ err: error }, 'health check failed'),
+  });
+  const server = createHttpServer(probes, config, servedBy);
 
   let metricsServer: ReturnType<typeof createMetricsServer> | undefined;
   if (clustered) {
@@ -85,23 +92,8 @@ async function runWorker(config: Config, clustered: boolean): Promise<void> {
     signals: ['SIGTERM', 'SIGINT'],
     useExit0: true,
     timeout: config.SHUTDOWN_TIMEOUT_MS,
-    // We fail readiness ourselves, so that liveness keeps answering 200 while we drain.
-    sendFailuresDuringShutdown: false,
-    healthChecks: {
-      '/healthz': liveness,
-      '/readyz': createReadiness({
-        redis,
-        timeoutMs: READINESS_REDIS_TIMEOUT_MS,
-        graceMs: config.REDIS_READINESS_GRACE_MS,
-        shuttingDown: () => shuttingDown,
-        onChange: (state, detail) => logger[state === 'ok' ? 'info' : 'warn']({ redis: state, detail }, 'readiness: redis state changed'),
-      }),
-    },
-    headers: { 'Cache-Control': 'no-store' },
-    // A failing check is logged once per state change by the check itself, not on every probe.
-    logger: (message, error) => {
-      if (!(error instanceof CheckFailed)) logger.warn({ err: error }, message);
-    },
+    // The probes are ours (health/probes.ts): terminus only runs the shutdown.
+    logger: (message, error) => logger.warn({ err: error }, message),
     beforeShutdown: async () => {
       shuttingDown = true;
       logger.info({ delayMs: config.SHUTDOWN_DELAY_MS }, 'shutdown: readiness failing, still serving while endpoints update');
@@ -118,7 +110,7 @@ async function runWorker(config: Config, clustered: boolean): Promise<void> {
       return Promise.resolve();
     },
   });
-  // Probes are answered by terminus before Express sees them; stamp them with the same headers.
+  // Probes are answered before Express sees them; stamp them with the same headers.
   server.prependListener('request', identity(servedBy));
 
   await listen(server, config.PORT);

@@ -114,9 +114,11 @@ describe('bad input gets a clear 4xx, never a 500 and never a hang', () => {
     expect(wrongTypes.status).toBe(400);
   });
 
-  it('answers an unknown route or method with a 404 problem', async () => {
-    const res = await t.http.delete('/profile').expect(404);
+  it('answers an unknown route with a 404 problem, and a known route with another method 405', async () => {
+    const res = await t.http.delete('/no/such/route').expect(404);
     expect(res.body).toMatchObject({ title: 'Not found', status: 404 });
+    const wrongMethod = await t.http.delete('/profile').expect(405);
+    expect(wrongMethod.body).toMatchObject({ title: 'Method not allowed', status: 405 });
   });
 });
 

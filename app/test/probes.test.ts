@@ -30,6 +30,19 @@ describe('the real server process', () => {
     expect((await fetch(`${service.url}/auth/session`)).status).toBe(429);
   });
 
+  it('answers HEAD on the probes, OPTIONS and other methods with Allow, and serves the contract', async () => {
+    const head = await fetch(`${service.url}/healthz`, { method: 'HEAD' });
+    expect([head.status, head.headers.get('x-served-by') !== null]).toEqual([200, true]);
+    const post = await fetch(`${service.url}/readyz`, { method: 'POST' });
+    expect([post.status, post.headers.get('allow'), post.headers.get('content-type')]).toEqual([405, 'GET, HEAD, OPTIONS', 'application/problem+json']);
+    expect(post.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    const options = await fetch(`${service.url}/healthz`, { method: 'OPTIONS' });
+    expect([options.status, options.headers.get('allow')]).toEqual([204, 'GET, HEAD, OPTIONS']);
+    const contract = await fetch(`${service.url}/openapi.json`);
+    expect(contract.status).toBe(200);
+    expect(((await contract.json()) as { openapi: string }).openapi).toMatch(/^3\.1\./);
+  });
+
   it('closes a keep-alive connection after MAX_REQUESTS_PER_SOCKET requests, so clients rebalance', async () => {
     const { port } = new URL(service.url);
     const sockets = new Set<unknown>();

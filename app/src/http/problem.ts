@@ -10,6 +10,7 @@ export const PROBLEMS = {
   invalidCredentials: { status: 401, title: 'Invalid username or password' },
   registrationDisabled: { status: 403, title: 'Registration is disabled' },
   notFound: { status: 404, title: 'Not found' },
+  methodNotAllowed: { status: 405, title: 'Method not allowed' },
   usernameTaken: { status: 409, title: 'Username already taken' },
   requestTimeout: { status: 408, title: 'Request timeout' },
   payloadTooLarge: { status: 413, title: 'Payload too large' },

@@ -53,6 +53,13 @@ describe('Prometheus metrics', () => {
       expect(ok.headers.get('content-type')).toContain('text/plain; version=0.0.4');
       expect(await ok.text()).toContain('http_request_duration_seconds');
       expect((await fetch(`http://127.0.0.1:${port}/`)).status).toBe(404);
+      const head = await fetch(`http://127.0.0.1:${port}/metrics`, { method: 'HEAD' });
+      expect(head.status).toBe(200);
+      expect(head.headers.get('content-type')).toContain('text/plain; version=0.0.4');
+      const post = await fetch(`http://127.0.0.1:${port}/metrics`, { method: 'POST' });
+      expect([post.status, post.headers.get('allow')]).toEqual([405, 'GET, HEAD, OPTIONS']);
+      const options = await fetch(`http://127.0.0.1:${port}/metrics`, { method: 'OPTIONS' });
+      expect([options.status, options.headers.get('allow')]).toEqual([204, 'GET, HEAD, OPTIONS']);
     } finally {
       server.close();
     }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import type { Cache } from '../cache/cache.ts';
+import { ifNoneMatch } from '../http/conditional.ts';
 import { currentSession } from '../sessions/request.ts';
 import type { ProfileLookup } from './lookup.ts';
 
@@ -22,7 +23,7 @@ export function profileHandler(deps: { cache: Cache; lookup: ProfileLookup }): R
     res.setHeader('Cache-Control', 'private, no-cache');
     res.setHeader('Vary', 'Authorization, Cookie');
     res.setHeader('ETag', value.etag);
-    if (req.fresh) {
+    if (ifNoneMatch(req.headers['if-none-match'], value.etag)) {
       res.status(304).end();
       return;
     }

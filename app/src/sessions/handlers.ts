@@ -9,16 +9,51 @@ import { allTokensFrom, currentSession, SESSION_COOKIE, type RejectionReason } f
 import type { SessionStore } from './store.ts';
 import { isWellFormedToken } from './tokens.ts';
 
-const credentialsSchema = z.object({
+const MIN_PASSWORD = 8;
+const MAX_PASSWORD = 128;
+
+/**
+ * A length in characters (code points), as JSON Schema's minLength and maxLength count it in the
+ * contract; String.length counts UTF-16 units, two for an emoji.
+ */
+function codePoints(value: string): number {
+  let count = 0;
+  for (const _ of value) count += 1;
+  return count;
+}
+
+function validPasswordLength(value: string): boolean {
+  // No character takes more than two UTF-16 units: a longer string need not be counted.
+  if (value.length > 2 * MAX_PASSWORD) return false;
+  const length = codePoints(value);
+  return length >= MIN_PASSWORD && length <= MAX_PASSWORD;
+}
+
+/** The body of register and login. */
+export const credentialsSchema = z.object({
   username: z
     .string()
     .min(3)
     .max(32)
     .regex(/^[a-z0-9][a-z0-9._-]*$/, 'lower-case letters, digits, ".", "_" and "-", starting with a letter or digit'),
-  password: z.string().min(8).max(128),
-});
+  password: z
+    .string()
+    .refine(validPasswordLength, `${MIN_PASSWORD} to ${MAX_PASSWORD} characters`)
+    .meta({ minLength: MIN_PASSWORD, maxLength: MAX_PASSWORD }),
+}).meta({ examples: [{ username: 'luke', password: 'use the force' }] });
 
 type Credentials = z.infer<typeof credentialsSchema>;
+
+/** The body of a 201 from register. */
+export interface Registered {
+  username: string;
+}
+
+/** The body of a 200 from login. */
+export interface LoginResult {
+  token: string;
+  expiresAt: string;
+}
 
 function credentials(req: Request): Credentials {
   if (!req.is('application/json')) {
@@ -82,7 +117,8 @@ export function authHandlers(deps: AuthHandlersDeps): AuthHandlers {
     const { username, password } = credentials(req);
     await spendPasswordWork(req, res);
     if (!(await deps.users.register(username, password))) throw new HttpProblem('usernameTaken');
-    res.status(201).location('/auth/session').json({ username });
+    const registered: Registered = { username };
+    res.status(201).location('/auth/session').json(registered);
   };
 
   const login: RequestHandler = async (req, res) => {
@@ -101,7 +137,8 @@ export function authHandlers(deps: AuthHandlersDeps): AuthHandlers {
     // No Max-Age: the expiry slides in Redis on every request, and a fixed cookie lifetime would
     // log an active browser user out SESSION_TTL_SECONDS after login. Redis alone decides expiry.
     res.cookie(SESSION_COOKIE, token, cookieOptions(req));
-    res.json({ token, expiresAt: session.expiresAt });
+    const result: LoginResult = { token, expiresAt: session.expiresAt };
+    res.json(result);
   };
 
   const logout: RequestHandler = async (req, res) => {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { RequestHandler } from 'express';
+import { z } from 'zod';
 import { HttpProblem } from '../http/problem.ts';
 
 /** Longest stretch of CPU work between two turns of the event loop. */
@@ -27,16 +28,36 @@ export async function burnCpu(ms: number): Promise<{ rounds: number; slices: num
   return { rounds, slices };
 }
 
+/**
+ * The query of GET /work. `ms` is written in decimal digits only: Number() alone would also take
+ * "1e3", "0x10" or " 7", none of them an integer as the contract writes one.
+ */
+export function workQuerySchema(maxMs: number) {
+  return z.object({
+    ms: z.codec(z.string().regex(/^\d{1,6}$/), z.int().min(1).max(maxMs), { decode: Number, encode: String }).meta({
+      description: 'Milliseconds of CPU work.',
+      examples: [100],
+    }),
+  });
+}
+
+export interface WorkResult {
+  requestedMs: number;
+  elapsedMs: number;
+  rounds: number;
+  slices: number;
+}
+
 /** GET /work?ms=N, behind the session guard: about N ms of CPU. */
 export function workHandler(deps: { maxMs: number }): RequestHandler {
+  const query = workQuerySchema(deps.maxMs);
   return async (req, res) => {
-    const raw = req.query.ms;
-    const ms = typeof raw === 'string' && /^\d{1,6}$/.test(raw) ? Number(raw) : Number.NaN;
-    if (!Number.isInteger(ms) || ms < 1 || ms > deps.maxMs) {
-      throw new HttpProblem('invalidQuery', `ms must be a whole number from 1 to ${deps.maxMs}.`);
-    }
+    const parsed = query.safeParse(req.query);
+    if (!parsed.success) throw new HttpProblem('invalidQuery', `ms must be a whole number from 1 to ${deps.maxMs}.`);
+    const { ms } = parsed.data;
     const started = performance.now();
     const { rounds, slices } = await burnCpu(ms);
-    res.json({ requestedMs: ms, elapsedMs: Math.round(performance.now() - started), rounds, slices });
+    const result: WorkResult = { requestedMs: ms, elapsedMs: Math.round(performance.now() - started), rounds, slices };
+    res.json(result);
   };
 }
