@@ -37,6 +37,8 @@ export interface AppOptions {
   metricsPort?: number;
   /** 'dist' (default), 'src', or the path of another build's server entry. */
   entry?: 'dist' | 'src' | (string & {});
+  /** Node's own options, before the entry (e.g. `['--watch']`). */
+  nodeArgs?: readonly string[];
   /** Wait for /readyz 200 (default); fails at once, with the log's tail, if the process exits. */
   waitReady?: boolean;
   readyTimeoutMs?: number;
@@ -77,6 +79,7 @@ export async function startApp(group: ProcessGroup, options: AppOptions): Promis
     ...(options.prefix ?? []),
     ...(nofile === undefined ? [] : ['prlimit', `--nofile=${nofile}:${nofile}`]),
     process.execPath,
+    ...(options.nodeArgs ?? []),
     entry,
   ];
   const command = argv[0] ?? process.execPath;

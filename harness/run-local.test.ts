@@ -1,12 +1,12 @@
 // `make run` (run-local.ts) as a user runs it: a terminal job that gets Ctrl-C, with an older
 // `node` first on PATH.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, onTestFinished, test } from 'vitest';
 import { ApiClient } from './client.ts';
 import { REPO_ROOT } from './paths.ts';
-import { killRecorded, pidAlive, ProcessGroup } from './procs.ts';
+import { killRecorded, pidAlive, ProcessGroup, type ManagedProcess } from './procs.ts';
 import { ensureBuilt } from './testing.ts';
 import { freePort, StopWaiting, waitFor } from './wait.ts';
 
@@ -32,6 +32,23 @@ function recordedPids(runDir: string): Map<string, number> {
   return new Map(readdirSync(pidDir).map((file) => [file.replace(/\.pid$/, ''), Number(readFileSync(join(pidDir, file), 'utf8'))]));
 }
 
+/** Until the launcher has said where the app is and /readyz answers 200; fails at once if the launcher exits. */
+async function waitUntilServing(launcher: ManagedProcess, port: number): Promise<void> {
+  const client = new ApiClient(`http://127.0.0.1:${port}`, { keepAlive: false, timeoutMs: 1000 });
+  try {
+    await waitFor(
+      'the launcher: app ready',
+      async () => {
+        if (!launcher.alive) throw new StopWaiting(`the launcher exited:\n${launcher.output()}`);
+        return /run-local: xwing on http/.test(launcher.output()) && (await client.call('GET', '/readyz')).status === 200;
+      },
+      { timeoutMs: 30_000 },
+    );
+  } finally {
+    client.close();
+  }
+}
+
 describe.each(['standalone', 'replication'])('make run REDIS=%s', (mode) => {
   test('Ctrl-C stops the app first and Redis only after it exited; no error logged, nothing left', { timeout: 60_000 }, async () => {
     const { group, runDir } = launcherGroup();
@@ -48,19 +65,7 @@ describe.each(['standalone', 'replication'])('make run REDIS=%s', (mode) => {
         SHUTDOWN_DELAY_MS: '300',
       },
     });
-    const client = new ApiClient(`http://127.0.0.1:${port}`, { keepAlive: false, timeoutMs: 1000 });
-    try {
-      await waitFor(
-        'the launcher: app ready',
-        async () => {
-          if (!launcher.alive) throw new StopWaiting(`the launcher exited:\n${launcher.output()}`);
-          return /run-local: xwing on http/.test(launcher.output()) && (await client.call('GET', '/readyz')).status === 200;
-        },
-        { timeoutMs: 30_000 },
-      );
-    } finally {
-      client.close();
-    }
+    await waitUntilServing(launcher, port);
     const pids = recordedPids(runDir);
     const appPid = pids.get('app');
     const redisPids = [...pids].filter(([name]) => name !== 'app').map(([, pid]) => pid);
@@ -103,5 +108,67 @@ describe.each(['standalone', 'replication'])('make run REDIS=%s', (mode) => {
     expect(readdirSync(join(runDir, 'pids'))).toEqual([]);
     expect([appPid!, ...redisPids].filter(pidAlive)).toEqual([]);
     expect(existsSync(join(runDir, 'logs', 'app.log'))).toBe(true);
+  });
+});
+
+describe('make dev-local (run-local.ts --watch)', () => {
+  /** The PIDs the app's "xwing listening" lines name, oldest first. */
+  function listeningPids(output: string): number[] {
+    return output
+      .split('\n')
+      .filter((line) => line.startsWith('{') && line.includes('"msg":"xwing listening"'))
+      .map((line) => (JSON.parse(line) as { pid: number }).pid);
+  }
+
+  test('serves the sources, restarts on a touched file under app/src, Ctrl-C leaves nothing running', { timeout: 60_000 }, async () => {
+    const { group, runDir } = launcherGroup();
+    const [port, metricsPort, redisPort] = await Promise.all([freePort(), freePort(), freePort()]);
+    const launcher = group.spawn('run-local', process.execPath, [LAUNCHER, '--watch'], {
+      env: {
+        PATH: `/usr/bin:/bin:${process.env.PATH ?? ''}`,
+        REDIS_PORT: String(redisPort),
+        PORT: String(port),
+        METRICS_PORT: String(metricsPort),
+        RUN_LOCAL_DIR: runDir,
+      },
+    });
+    await waitUntilServing(launcher, port);
+    const pids = recordedPids(runDir);
+    const watcherPid = pids.get('app');
+    const redisPid = pids.get('redis');
+    // The app's log reaches the launcher's output a moment after it serves.
+    await waitFor('the app\'s "xwing listening" line', () => listeningPids(launcher.output()).length > 0, { timeoutMs: 5000 });
+    const [firstPid] = listeningPids(launcher.output());
+    expect(firstPid).toBeGreaterThan(1);
+    expect(firstPid).not.toBe(watcherPid);
+
+    // A touch with the same times: the watcher sees the file change, and no one's dist/ turns stale.
+    const touched = join(REPO_ROOT, 'app', 'src', 'package-version.ts');
+    const { atime, mtime } = statSync(touched);
+    const touchedAt = performance.now();
+    utimesSync(touched, atime, mtime);
+    const client = new ApiClient(`http://127.0.0.1:${port}`, { keepAlive: false, timeoutMs: 1000 });
+    let secondPid: number | undefined;
+    try {
+      await waitFor(
+        'a new app process answering',
+        async () => {
+          secondPid = listeningPids(launcher.output()).find((pid) => pid !== firstPid);
+          return secondPid !== undefined && !pidAlive(firstPid!) && (await client.call('GET', '/readyz')).status === 200;
+        },
+        { timeoutMs: 20_000 },
+      );
+    } finally {
+      client.close();
+    }
+    process.stderr.write(`dev-local: touch to a new pid answering /readyz: ${Math.round(performance.now() - touchedAt)} ms\n`);
+    expect(pidAlive(secondPid!)).toBe(true);
+    expect(launcher.output()).toMatch(/Restarting '.*server\.ts'/);
+
+    process.kill(-launcher.pid, 'SIGINT');
+    expect(await launcher.exited).toEqual({ code: 0, signal: null });
+    expect(launcher.output()).toMatch(/run-local: app exited \(code 0\)[\s\S]*run-local: stopping redis/);
+    expect([watcherPid!, firstPid!, secondPid!, redisPid!].filter(pidAlive)).toEqual([]);
+    expect(readdirSync(join(runDir, 'pids'))).toEqual([]);
   });
 });

@@ -1,6 +1,9 @@
 // `make run`: the built service on this machine with a local Redis. Ctrl-C (SIGINT), SIGTERM or
 // SIGHUP stops the app first, which drains, and Redis only once the app has exited, so an orderly
 // stop logs no Redis error; a second Ctrl-C kills everything at once.
+// `make dev-local` (--watch): the TypeScript sources instead, under `node --watch` on this file's
+// own Node, which restarts the app when a file it imports changes; SHUTDOWN_DELAY_MS defaults to 0
+// there, as no load balancer needs the delay and a restart would wait for it.
 //   REDIS=standalone (default)  a redis-server on 127.0.0.1:REDIS_PORT (6379), data kept in
 //                               .run/local/redis; a Redis already answering there is used and left alone
 //   REDIS=replication           3 redis-server + 3 Sentinels on free ports, the app in Sentinel mode
@@ -30,6 +33,13 @@ function portFrom(name: string, fallback: number): number {
   const port = raw === undefined || raw === '' ? fallback : Number(raw);
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`${name}=${raw ?? ''}: not a TCP port`);
   return port;
+}
+
+/** How the app runs: the build, or the sources restarted on change (the watcher's PID is then the app's). */
+function appLaunch(watch: boolean): { entry: 'dist' | 'src'; nodeArgs: string[]; defaults: Record<string, string> } {
+  if (!watch) return { entry: 'dist', nodeArgs: [], defaults: {} };
+  // The watcher's own lines ("Restarting ...") go to the same log; keep the app's earlier lines in it.
+  return { entry: 'src', nodeArgs: ['--watch', '--watch-preserve-output'], defaults: { SHUTDOWN_DELAY_MS: '0' } };
 }
 
 function describe({ code, signal }: ExitStatus): string {
@@ -74,6 +84,13 @@ async function stopInOrder(group: ProcessGroup, follower: LogFollower): Promise<
 }
 
 async function main(): Promise<number> {
+  const args = process.argv.slice(2);
+  if (args.some((arg) => arg !== '--watch')) {
+    log('usage: run-local.ts [--watch]');
+    return 64;
+  }
+  const watch = args.includes('--watch');
+  const launch = appLaunch(watch);
   const group = new ProcessGroup(process.env.RUN_LOCAL_DIR ?? join(REPO_ROOT, '.run', 'local'), { detached: true });
   const follower = followLog(group.logPath('app'), process.stdout);
   let stopping: Promise<void> | undefined;
@@ -98,12 +115,15 @@ async function main(): Promise<number> {
       const unset = Object.fromEntries(Object.keys(APP_DEFAULTS).map((key) => [key, undefined]));
       const app = await startApp(group, {
         name: 'app',
+        entry: launch.entry,
+        nodeArgs: launch.nodeArgs,
         port: portFrom('PORT', 8080),
         metricsPort: portFrom('METRICS_PORT', 9464),
-        env: { ...unset, ...process.env, POD_NAME: process.env.POD_NAME, ...redisEnv },
+        env: { ...unset, ...launch.defaults, ...process.env, POD_NAME: process.env.POD_NAME, ...redisEnv },
       });
       follower.flush();
-      log(`xwing on ${app.url}, metrics on ${app.metricsUrl} (Ctrl-C stops the app, then Redis)`);
+      const restarts = watch ? '; restarted when a file under app/src it imports changes' : '';
+      log(`xwing on ${app.url}, metrics on ${app.metricsUrl}${restarts} (Ctrl-C stops the app, then Redis)`);
       const exited = await Promise.race([app.process.exited, interrupted.promise]);
       if (exited) {
         log(`the app exited by itself (${describe(exited)})`);

@@ -3,7 +3,7 @@
 NODE_VERSION ?= 24.21.0
 DEPS_STAMP := $(ROOT)/node_modules/.package-lock.json
 
-.PHONY: node system-deps deps build run lint typecheck test-app coverage audit clean
+.PHONY: node system-deps deps build run dev-local lint typecheck test-app coverage audit clean
 
 node: ## Install the pinned Node.js 24 LTS into .tools/node (from the npm registry)
 	@NODE_VERSION=$(NODE_VERSION) $(ROOT)/scripts/install-node.sh >/dev/null
@@ -22,6 +22,9 @@ build: deps ## Compile TypeScript into dist/
 
 run: build system-deps ## Run the service on :8080 with a local Redis (REDIS=replication: 3 nodes + 3 Sentinels); Ctrl-C stops the app, then Redis
 	@"$(NODE_BIN)/node" "$(ROOT)/harness/run-local.ts"
+
+dev-local: deps system-deps ## Run the TypeScript sources (Node 24, whatever `node` your shell has) with a local Redis, restarting on change; Ctrl-C stops the app, then Redis
+	@"$(NODE_BIN)/node" "$(ROOT)/harness/run-local.ts" --watch
 
 lint: deps ## ESLint (typescript-eslint, type-aware)
 	cd $(ROOT) && npx eslint .

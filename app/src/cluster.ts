@@ -2,6 +2,7 @@ import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
 import { AggregatorRegistry } from 'prom-client';
 import type { Config } from './config.ts';
+import { listen, LISTEN_FAILED_EXIT_CODE } from './http/listen.ts';
 import { createMetricsServer } from './metrics/server.ts';
 
 /** More restarts than this within the window means the workers crash-loop: give up and let the supervisor see it. */
@@ -13,13 +14,13 @@ const RESTART_WINDOW_MS = 60_000;
  * serve /metrics aggregated over all of them, and pass SIGTERM on for each to drain by itself.
  * In Kubernetes one process per pod is the default: the HPA and the Service do this job there.
  */
-export function runPrimary(config: Config, logger: Logger): void {
+export async function runPrimary(config: Config, logger: Logger): Promise<void> {
   const aggregator = new AggregatorRegistry();
   const metricsServer = createMetricsServer(async () => ({
     contentType: aggregator.contentType,
     body: await aggregator.clusterMetrics(),
   }));
-  metricsServer.listen(config.METRICS_PORT);
+  await listen(metricsServer, config.METRICS_PORT, 'METRICS_PORT');
 
   let stopping = false;
   const restarts: number[] = [];
@@ -35,6 +36,11 @@ export function runPrimary(config: Config, logger: Logger): void {
         process.exit(0);
       }
       return;
+    }
+    // A worker that cannot take the port says so and exits 69; a replacement could not either.
+    if (code === LISTEN_FAILED_EXIT_CODE) {
+      logger.fatal({ pid: worker.process.pid }, 'primary: a worker could not listen on PORT; exiting');
+      process.exit(LISTEN_FAILED_EXIT_CODE);
     }
     const now = Date.now();
     restarts.push(now);

@@ -8,6 +8,7 @@ import { ConfigError, loadConfig, type Config } from './config.ts';
 import { createReadiness, liveness } from './health/checks.ts';
 import { probeListener } from './health/probes.ts';
 import { identity } from './http/identity.ts';
+import { listen, ListenError, LISTEN_FAILED_EXIT_CODE } from './http/listen.ts';
 import { createHttpServer } from './http/server.ts';
 import { createLogger } from './logging/logger.ts';
 import { createMetrics } from './metrics/metrics.ts';
@@ -30,14 +31,13 @@ function readConfig(): Config {
   }
 }
 
-function listen(server: ReturnType<typeof createHttpServer>, port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+/** A port that cannot be bound is reported like a bad setting: one line, no stack. */
+function exitOnListenError(error: unknown): never {
+  if (error instanceof ListenError) {
+    process.stderr.write(`xwing: ${error.message}\n`);
+    process.exit(LISTEN_FAILED_EXIT_CODE);
+  }
+  throw error;
 }
 
 async function runWorker(config: Config, clustered: boolean): Promise<void> {
@@ -113,8 +113,8 @@ async function runWorker(config: Config, clustered: boolean): Promise<void> {
   // Probes are answered before Express sees them; stamp them with the same headers.
   server.prependListener('request', identity(servedBy));
 
-  await listen(server, config.PORT);
-  if (metricsServer) await listen(metricsServer, config.METRICS_PORT);
+  await listen(server, config.PORT, 'PORT');
+  if (metricsServer) await listen(metricsServer, config.METRICS_PORT, 'METRICS_PORT');
   logger.info(
     { port: config.PORT, metricsPort: clustered ? undefined : config.METRICS_PORT, servedBy, pid: process.pid },
     'xwing listening',
@@ -123,7 +123,7 @@ async function runWorker(config: Config, clustered: boolean): Promise<void> {
 
 const config = readConfig();
 if (config.WEB_CONCURRENCY > 1 && cluster.isPrimary) {
-  runPrimary(config, createLogger(config.LOG_LEVEL));
+  await runPrimary(config, createLogger(config.LOG_LEVEL)).catch(exitOnListenError);
 } else {
-  await runWorker(config, !cluster.isPrimary);
+  await runWorker(config, !cluster.isPrimary).catch(exitOnListenError);
 }
