@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, startApp, type ProcessGroup } from '../harness/index.ts';
-import { cpuSeconds } from './proc-stats.ts';
+import { cpuSeconds } from '../harness/process-stats.ts';
 import { spread } from './stats.ts';
 import { answering } from './variants.ts';
 

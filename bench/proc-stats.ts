@@ -1,15 +1,6 @@
-// What /proc says about a process: CPU time used (utime + stime) and peak resident memory.
+// What /proc says that the bench needs beyond the harness's process stats: a process's peak
+// resident memory, and how busy one CPU has been.
 import { readFileSync } from 'node:fs';
-
-/** Linux's USER_HZ: /proc times are in these ticks on every architecture Node runs on. */
-const CLOCK_TICKS = 100;
-
-export function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // The command name may hold spaces: count from the last ')'; utime and stime are fields 14 and 15.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-}
 
 export function peakRssMb(pid: number): number {
   const kb = Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
