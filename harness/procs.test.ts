@@ -91,6 +91,17 @@ describe('ProcessGroup', () => {
     expect(readFileSync(second.logPath, 'utf8')).toBe('first\nsecond\n');
   });
 
+  test('in a detached group, SIGKILL takes what the child started with it (as node --watch starts the app)', async () => {
+    const group = new ProcessGroup(stateDir(), { detached: true });
+    const parent = group.spawn('parent', 'sh', ['-c', 'sleep 60 & echo $!; wait']);
+    await waitFor('the grandchild started', () => /^\d+$/m.test(parent.output()), { timeoutMs: 5000 });
+    const grandchild = Number(/^(\d+)$/m.exec(parent.output())?.[1]);
+    expect(pidAlive(grandchild)).toBe(true);
+    parent.kill('SIGKILL');
+    await parent.exited;
+    await waitFor('the grandchild gone', () => !pidAlive(grandchild), { timeoutMs: 5000 });
+  });
+
   test('a command that does not exist exits 127 with the reason in its log', async () => {
     const group = testGroup();
     const missing = group.spawn('missing', 'no-such-command-xwing', []);

@@ -97,7 +97,7 @@ export class ProcessGroup {
         const failed = child;
         return this.#stillborn(name, logPath, offset, command, failed);
       }
-      const tracked = new Tracked(name, child, child.pid, logPath, offset, join(this.pidDir, `${name}.pid`));
+      const tracked = new Tracked(name, child, child.pid, logPath, offset, join(this.pidDir, `${name}.pid`), this.#detached);
       this.#adopt(tracked);
       return tracked;
     } finally {
@@ -118,11 +118,7 @@ export class ProcessGroup {
   /** SIGKILLs every live child now, synchronously; what the exit hook runs. */
   killAllSync(): void {
     for (const proc of this.#live.values()) {
-      try {
-        process.kill(proc.pid, 'SIGKILL');
-      } catch {
-        // Already gone.
-      }
+      proc.kill('SIGKILL');
       rmSync(proc.pidFile, { force: true });
     }
   }
@@ -174,16 +170,19 @@ class Tracked implements ManagedProcess {
   readonly exited: Promise<ExitStatus>;
   readonly #child: ChildProcess;
   readonly #offset: number;
+  /** Started detached: it leads a process group of its own, which also holds whatever it started. */
+  readonly #leadsGroup: boolean;
   /** Where the log ended when the process exited: a later process of the same name appends after it. */
   #end: number | undefined;
 
-  constructor(name: string, child: ChildProcess, pid: number, logPath: string, offset: number, pidFile: string) {
+  constructor(name: string, child: ChildProcess, pid: number, logPath: string, offset: number, pidFile: string, leadsGroup: boolean) {
     this.name = name;
     this.pid = pid;
     this.logPath = logPath;
     this.pidFile = pidFile;
     this.#child = child;
     this.#offset = offset;
+    this.#leadsGroup = leadsGroup;
     this.exited = new Promise((resolve) =>
       child.once('exit', (code, signal) => {
         try {
@@ -203,6 +202,10 @@ class Tracked implements ManagedProcess {
   kill(signal: NodeJS.Signals = 'SIGKILL'): boolean {
     if (!this.alive) return false;
     try {
+      // A SIGKILLed process cannot pass the signal on: kill its whole group, or a child it started
+      // (node --watch runs the app as one) would be left running. Other signals go to the process,
+      // which hands them on itself.
+      if (signal === 'SIGKILL' && this.#leadsGroup) return process.kill(-this.pid, signal);
       return process.kill(this.pid, signal);
     } catch {
       return false;
