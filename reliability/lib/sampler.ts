@@ -1,5 +1,6 @@
-// Samples one app process while a fault runs: RSS and fds from /proc, active handles from its
-// /metrics, and whether its readiness probe would pass. Bounded: it stops after `maxMs` even if
+// Samples one app process while a fault runs: RSS and fds from /proc, active handles and the
+// longest event-loop stall since the previous scrape from its /metrics, and whether its readiness
+// probe would pass. Bounded: it stops after `maxMs` even if
 // nobody calls stop().
 import { ApiClient, fdCount, rssBytes, scrapeMetrics, type AppProcess } from '../../harness/index.ts';
 import { repeat } from './repeat.ts';
@@ -10,6 +11,8 @@ export interface Sample {
   rss: number;
   fds: number;
   handles: number;
+  /** The app's longest event-loop delay since the previous sample (prom-client resets it per scrape). */
+  lagMs: number;
   /** /readyz status; 0 when it did not answer within a second. */
   ready: number;
 }
@@ -26,11 +29,14 @@ export function sample(app: AppProcess, clock: () => number, { everyMs = 200, ma
     async () => {
       const t = clock();
       const [metrics, ready] = await Promise.all([
-        scrapeMetrics(app.metricsUrl, ['nodejs_active_handles_total']).catch(() => ({ nodejs_active_handles_total: Number.NaN })),
+        scrapeMetrics(app.metricsUrl, ['nodejs_active_handles_total', 'nodejs_eventloop_lag_max_seconds']).catch(() => ({
+          nodejs_active_handles_total: Number.NaN,
+          nodejs_eventloop_lag_max_seconds: Number.NaN,
+        })),
         probe.call('GET', '/readyz').then((res) => res.status, () => 0),
       ]);
       const pid = app.process.pid;
-      samples.push({ t, rss: rssBytes(pid), fds: fdCount(pid), handles: metrics.nodejs_active_handles_total, ready });
+      samples.push({ t, rss: rssBytes(pid), fds: fdCount(pid), handles: metrics.nodejs_active_handles_total, lagMs: metrics.nodejs_eventloop_lag_max_seconds * 1000, ready });
     },
     { everyMs, maxMs, until: () => !app.process.alive },
   );
@@ -45,7 +51,7 @@ export function sample(app: AppProcess, clock: () => number, { everyMs = 200, ma
 }
 
 /** The largest finite value of `key` over `samples`; NaN when there is none. */
-export function peak(samples: readonly Sample[], key: 'rss' | 'fds' | 'handles'): number {
+export function peak(samples: readonly Sample[], key: 'rss' | 'fds' | 'handles' | 'lagMs'): number {
   const values = samples.map((s) => s[key]).filter(Number.isFinite);
   return values.length ? Math.max(...values) : Number.NaN;
 }
