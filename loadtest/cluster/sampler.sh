@@ -2,7 +2,9 @@
 # sampler.sh RUN_DIR WATCH_PID: every SAMPLE_INTERVAL_S (5) seconds, while WATCH_PID lives and for at
 # most SAMPLER_MAX_S (3600) seconds, appends one JSON line to RUN_DIR/samples.jsonl: HPA current and
 # desired replicas, CPU utilisation and its target, ready/total/terminating API pods, container
-# restarts, API pods deleted since the sampler started, and whether Redis is ready.
+# restarts, API pods deleted since the sampler started, whether Redis is ready, the HPA's last scale
+# time, and each API pod once, when first seen Ready, with its creation and Ready times (the API's,
+# 1 s resolution: the 5 s sampling does not blur them).
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # shellcheck source-path=SCRIPTDIR source=../lib/harness.sh
@@ -16,6 +18,7 @@ SAMPLE_INTERVAL_S=${SAMPLE_INTERVAL_S:-5}
 SAMPLER_MAX_S=${SAMPLER_MAX_S:-3600}
 
 declare -A SEEN=()
+declare -A REPORTED_READY=()
 deleted=0
 tries=$((SAMPLER_MAX_S / SAMPLE_INTERVAL_S))
 while ((tries-- > 0)) && alive "$WATCH_PID"; do
@@ -35,11 +38,14 @@ while ((tries-- > 0)) && alive "$WATCH_PID"; do
     fi
   done
   unset NOW
+  reported=$(printf '%s\n' "${!REPORTED_READY[@]}" | jq -R . | jq -cs 'map(select(. != ""))')
 
-  jq -cn --argjson ts "$ts" --argjson deleted "$deleted" \
+  line=$(jq -cn --argjson ts "$ts" --argjson deleted "$deleted" --argjson reported "$reported" \
     --argjson hpa "$hpa" --argjson pods "$pods" --argjson redis "$redis" '
-    def ready: [.items[] | select(.metadata.deletionTimestamp == null)
-      | select(any(.status.conditions[]?; .type == "Ready" and .status == "True"))] | length;
+    def ready_pods: [.items[] | select(.metadata.deletionTimestamp == null)
+      | select(any(.status.conditions[]?; .type == "Ready" and .status == "True"))];
+    def ready: ready_pods | length;
+    def ms: if . == null then null else fromdateiso8601 * 1000 end;
     ($hpa.items[0] // {}) as $h
     | {ts: $ts,
        replicas_desired: $h.status.desiredReplicas,
@@ -54,6 +60,13 @@ while ((tries-- > 0)) && alive "$WATCH_PID"; do
        pods_ready: ($pods | ready),
        restarts: ([$pods.items[].status.containerStatuses[]?.restartCount] | add // 0),
        deletions: $deleted,
-       redis_ready: (($redis | ready) > 0)}' >>"$RUN_DIR/samples.jsonl"
+       redis_ready: (($redis | ready) > 0),
+       hpa_last_scale_ms: ($h.status.lastScaleTime | ms),
+       became_ready: [$pods | ready_pods[] | select(.metadata.name as $n | $reported | index($n) | not)
+         | {pod: .metadata.name, created_ms: (.metadata.creationTimestamp | ms),
+            ready_ms: ([.status.conditions[] | select(.type == "Ready")][0].lastTransitionTime | ms)}]}')
+  printf '%s\n' "$line" >>"$RUN_DIR/samples.jsonl"
+  mapfile -t fresh < <(jq -r '.became_ready[].pod' <<<"$line")
+  for n in "${fresh[@]}"; do REPORTED_READY[$n]=1; done
   sleep "$SAMPLE_INTERVAL_S"
 done

@@ -48,6 +48,31 @@ function scaling(run) {
   return { start, firstUpS: firstUp ? firstUp.t : null, peak, peakS: atPeak ? atPeak.t : null, end: last.pods_ready };
 }
 
+// Pods that became Ready after the load started, each timed from the HPA scale decision that created
+// it: the last one at most 2 s before its creation (the Deployment and ReplicaSet controllers act in
+// well under that); a pod with none (a replacement for a deleted one) is timed from its creation.
+// API timestamps have 1 s resolution, so each figure is ±1 s.
+function podsAdded(run) {
+  const loadStartMs = run.t0;
+  const decisions = [...new Set(run.samples.map((x) => x.hpa_last_scale_ms).filter((v) => typeof v === 'number'))].sort((a, b) => a - b);
+  const added = run.samples.flatMap((x) => x.became_ready ?? []).filter((p) => p.created_ms >= loadStartMs - 1000 && typeof p.ready_ms === 'number');
+  if (added.length === 0) return null;
+  const seconds = added
+    .map((p) => {
+      const decided = decisions.filter((d) => d <= p.created_ms && p.created_ms - d <= 2000).pop() ?? p.created_ms;
+      return (p.ready_ms - decided) / 1000;
+    })
+    .sort((a, b) => a - b);
+  const mid = Math.floor(seconds.length / 2);
+  const median = seconds.length % 2 ? seconds[mid] : (seconds[mid - 1] + seconds[mid]) / 2;
+  return { count: seconds.length, median, max: seconds[seconds.length - 1] };
+}
+
+function podsAddedLine(added) {
+  if (!added) return null;
+  return `New pods: ${added.count} became Ready during the load, ${fmt(added.median, 1)} s (median; max ${fmt(added.max, 1)} s) from the HPA's scale decision (a replacement pod: its creation) to Ready (API timestamps, ±1 s).`;
+}
+
 function scalingLine(sc) {
   if (!sc) return null;
   return `HPA: ${sc.start} replicas at load start, first scale-up decided at ${sc.firstUpS === null ? '(never)' : `${fmt(sc.firstUpS)} s`}, ` +
@@ -89,7 +114,7 @@ function markdown(run, verdict) {
     '|---|---|',
     ...verdict.rows.map((r) => `| \`${r.metric}\` \`${r.threshold}\` | ${r.ok ? 'pass' : '**FAIL**'} |`),
   ];
-  const sc = scalingLine(scaling(run));
+  const sc = [scalingLine(scaling(run)), run.kind === 'cluster' ? podsAddedLine(podsAdded(run)) : null].filter(Boolean).join(' ') || null;
   const failoverNotes = failoverLines(run);
   if (failoverNotes.length) lines.splice(10, 0, ...failoverNotes, '');
   if (sc) lines.splice(8, 0, sc, '');

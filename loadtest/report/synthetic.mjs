@@ -50,7 +50,12 @@ export function writeSyntheticRun(dir, { lostSessions = 0, seconds = 120, cluste
     for (let t = -10; t <= seconds; t += 5) {
       const cpu = t < 0 ? 5 : t < 60 ? 40 + t * 1.5 : Math.max(10, 130 - (t - 60) * 2);
       const desired = t < 20 ? 2 : t < 90 ? 5 : 3;
-      samples.push(JSON.stringify({ ts: t0 + t * 1000, replicas_desired: desired, replicas_current: desired, cpu_percent: Math.round(cpu), cpu_target: 60, hpa_min: 2, hpa_max: 8, pods_total: desired, pods_ready: t < 25 ? 2 : t < 95 ? 5 : 3, restarts: 0, deletions: t > 30 ? 1 : 0, redis_ready: !(t >= 85 && t < 97) }));
+      // The HPA decides at 19 s; its three pods are created at 19-20 s and Ready 3, 4 and 6 s after it;
+      // the pod deleted at 30 s is replaced at 31 s, Ready 2 s after its creation.
+      const lastScale = t < 20 ? t0 - 600_000 : t < 90 ? t0 + 19_000 : t0 + 89_000;
+      const pod = (name, created, ready) => ({ pod: name, created_ms: t0 + created * 1000, ready_ms: t0 + ready * 1000 });
+      const becameReady = t === -10 ? [pod('xwing-old-1', -600, -590), pod('xwing-old-2', -600, -591)] : t === 25 ? [pod('xwing-new-1', 19, 22), pod('xwing-new-2', 19, 23), pod('xwing-new-3', 20, 25)] : t === 35 ? [pod('xwing-replaced', 31, 33)] : [];
+      samples.push(JSON.stringify({ ts: t0 + t * 1000, replicas_desired: desired, replicas_current: desired, cpu_percent: Math.round(cpu), cpu_target: 60, hpa_min: 2, hpa_max: 8, pods_total: desired, pods_ready: t < 25 ? 2 : t < 95 ? 5 : 3, restarts: 0, deletions: t > 30 ? 1 : 0, redis_ready: !(t >= 85 && t < 97), hpa_last_scale_ms: lastScale, became_ready: becameReady }));
     }
     writeFileSync(join(dir, 'samples.jsonl'), samples.join('\n') + '\n');
   } else {
