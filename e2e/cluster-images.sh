@@ -2,6 +2,7 @@
 # The one place that knows how images reach each kind of cluster (make deploy and make e2e use it):
 #   cluster-images.sh context       prints local, kind, minikube or other for the current kube context
 #   cluster-images.sh load IMAGE    loads IMAGE and the chart's Redis image into the current cluster
+#   cluster-images.sh load          loads the chart's Redis image only (skaffold delivers the app's own)
 # local (make cluster-up) imports into its containerd (XWING_STATE, default .run/cluster); kind and
 # minikube use their own loaders; any other cluster must be able to pull the images itself. The Redis
 # image is loaded only when docker has it (offline stand-in); a cluster that can pull it does so.
@@ -24,10 +25,10 @@ redis_image() {
 }
 
 load() {
-  local image="$1" redis ctx
+  local redis ctx images=("$@")
   redis="$(redis_image)"
-  local images=("$image")
   if docker image inspect "$redis" >/dev/null 2>&1; then images+=("$redis"); fi
+  ((${#images[@]})) || return 0
   ctx="$(kubectl config current-context)"
   case "$(context)" in
     local)
@@ -46,6 +47,6 @@ load() {
 
 case "${1:-}" in
   context) context ;;
-  load) load "${2:?usage: cluster-images.sh load IMAGE}" ;;
-  *) echo "usage: cluster-images.sh context | load IMAGE" >&2; exit 2 ;;
+  load) shift; load "$@" ;;
+  *) echo "usage: cluster-images.sh context | load [IMAGE]" >&2; exit 2 ;;
 esac

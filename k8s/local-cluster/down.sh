@@ -110,6 +110,7 @@ main() {
   stop_component kubelet 30
   remove_containers
   stop_component containerd 30
+  stop_component registry
   stop_component kube-controller-manager
   stop_component kube-scheduler
   stop_component kube-apiserver 30

@@ -26,6 +26,10 @@ CLUSTER_DOMAIN=cluster.local
 FW_CHAIN=XWING-FORWARD
 # The host-path provisioner hard-codes this directory (k8s.io/kubernetes pkg/volume/hostpath).
 HOSTPATH_PV_DIR=/tmp/hostpath_pv
+# The image registry skaffold pushes to and the cluster's containerd pulls from: loopback only, on the
+# port kind's local-registry recipe uses, so image names read the same on both (localhost:5001/xwing).
+REGISTRY_ADDR=127.0.0.1:5001
+REGISTRY_HOST=localhost:5001
 
 PKI="$XWING_STATE/pki"
 LOGS="$XWING_STATE/logs"

@@ -4,7 +4,7 @@ set -euo pipefail
 # shellcheck source=SCRIPTDIR/lib.sh
 . "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib.sh"
 
-COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler containerd hostpath-permissions kubelet kube-proxy)
+COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler containerd registry hostpath-permissions kubelet kube-proxy)
 
 main() {
   local down=0 name pid

@@ -203,9 +203,44 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
   [plugins."io.containerd.grpc.v1.cri".cni]
     bin_dir = "$CNI_BIN_DIR"
     conf_dir = "$XWING_STATE/cni/net.d"
+  # Per-registry hosts.toml files (start_registry writes the one for the local registry).
+  [plugins."io.containerd.grpc.v1.cri".registry]
+    config_path = "$dir/certs.d"
 TOML
   start_component containerd "$(command -v containerd)" --config "$dir/config.toml"
   await_component containerd 60 ctr --address "$CTR_SOCK" version
+}
+
+# The local registry (CNCF distribution) on loopback: skaffold pushes the images it builds there, and this
+# containerd, which runs on the host, pulls them over plain HTTP, as a kind node pulls from kind's registry.
+start_registry() {
+  local dir="$XWING_STATE/registry" bin="$REPO_ROOT/.tools/bin/registry"
+  bash "$REPO_ROOT/scripts/tools/install-go-tool.sh" registry github.com/distribution/distribution/v3/cmd/registry \
+    "$DISTRIBUTION_VERSION" >>"$LOGS/build.log" 2>&1 || die "building the registry failed, see $LOGS/build.log"
+  mkdir -p "$dir/data" "$XWING_STATE/containerd/certs.d/$REGISTRY_HOST"
+  # Upload sessions are signed with this secret; without one the registry makes up a new one per start.
+  [[ -s "$dir/http-secret" ]] || openssl rand -hex 32 >"$dir/http-secret"
+  write_file "$dir/config.yml" <<YAML
+version: 0.1
+log:
+  level: warn
+  accesslog: {disabled: true}
+storage:
+  filesystem: {rootdirectory: $dir/data}
+  delete: {enabled: true}
+http:
+  addr: $REGISTRY_ADDR
+  secret: $(cat "$dir/http-secret")
+YAML
+  write_file "$XWING_STATE/containerd/certs.d/$REGISTRY_HOST/hosts.toml" <<TOML
+server = "http://$REGISTRY_ADDR"
+
+[host."http://$REGISTRY_ADDR"]
+  capabilities = ["pull", "resolve"]
+TOML
+  # Its OpenTelemetry exporter would otherwise post traces to localhost:4318 and log every failure.
+  OTEL_TRACES_EXPORTER=none start_component registry "$bin" serve "$dir/config.yml"
+  await_component registry 30 curl -fsS --max-time 2 "http://$REGISTRY_ADDR/v2/"
 }
 
 import_images() {
@@ -293,6 +328,7 @@ start_volume_permissions() {
 
 apply_addons() {
   sed -e "s|@DNS_SERVICE_IP@|$DNS_SERVICE_IP|g" -e "s|@CLUSTER_DOMAIN@|$CLUSTER_DOMAIN|g" \
+    -e "s|@REGISTRY_HOST@|$REGISTRY_HOST|g" \
     -e "s|@COREDNS_IMAGE@|$COREDNS_IMAGE|g" -e "s|@METRICS_SERVER_IMAGE@|$METRICS_SERVER_IMAGE|g" \
     "$LC_DIR/addons.yaml" | kubectl_admin apply --server-side --force-conflicts -f - >"$LOGS/addons.log"
   await_component kube-apiserver 120 kubectl_admin -n kube-system rollout status deploy/coredns --timeout=5s
@@ -332,6 +368,7 @@ main() {
   start_etcd
   start_control_plane
   start_containerd
+  start_registry
   import_images
   start_volume_permissions
   start_kubelet

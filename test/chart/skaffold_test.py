@@ -28,7 +28,7 @@ def skaffold_checks(root, chart, out, skaffold_helm, res):
         for pf in raw["portForward"]:
             assert pf["port"] in services.get(pf["resourceName"], set()), f"portForward to {pf['resourceName']}:{pf['port']} matches no Service"
         effective = {}
-        for profiles in ("", "kind", "minikube", "dev", "kind,dev"):
+        for profiles in ("", "kind", "minikube", "dev", "kind,dev", "local-cluster", "local-cluster,dev", "dev,local-cluster"):
             cmd = ["skaffold", "diagnose", "--yaml-only", "--filename", path]
             if profiles:
                 cmd += ["--profile", profiles]
@@ -38,17 +38,30 @@ def skaffold_checks(root, chart, out, skaffold_helm, res):
         for profiles, cfg in effective.items():
             rel = cfg["deploy"]["helm"]["releases"][0]
             assert rel["chartPath"].rstrip("/").endswith("charts/xwing"), f"{profiles}: chart {rel['chartPath']}"
-            assert rel["setValueTemplates"]["image.tag"] == "{{.IMAGE_TAG_xwing}}", f"{profiles}: image tag not from the build"
-            assert cfg["build"]["local"]["push"] is False, f"{profiles}: images would be pushed"
             art = cfg["build"]["artifacts"][0]
+            local = "local-cluster" in profiles
+            # The template key follows the artifact's name: a renamed image must rename both.
+            key = art["image"].replace(":", "_").replace("/", "_").replace(".", "_").replace("-", "_")
+            assert rel["setValueTemplates"]["image.repository"] == f"{{{{.IMAGE_REPO_{key}}}}}", f"{profiles}: image repository not from the build"
+            assert rel["setValueTemplates"]["image.tag"] == f"{{{{.IMAGE_TAG_{key}}}}}", f"{profiles}: image tag not from the build"
+            # Only the local cluster's profile pushes, and only to its registry on loopback.
+            assert cfg["build"]["local"]["push"] is local, f"{profiles}: push {cfg['build']['local']['push']}"
+            assert art["image"] == ("localhost:5001/xwing" if local else "xwing"), f"{profiles}: image {art['image']}"
             dev = "dev" in profiles
             assert art["docker"]["target"] == ("dev" if dev else "runtime"), f"{profiles}: target {art['docker']['target']}"
             if dev:
                 assert art["sync"]["manual"][0]["src"].startswith("app/src/"), f"{profiles}: no file sync"
                 assert rel["setValues"]["securityContext.readOnlyRootFilesystem"] == "false", f"{profiles}: sync needs a writable root"
+                assert rel["setValues"]["config.SHUTDOWN_DELAY_MS"] == "0", f"{profiles}: a synced change waits for the shutdown delay"
         assert effective["kind"]["deploy"]["kubeContext"] == "kind-xwing"
         assert effective["kind,dev"]["deploy"]["kubeContext"] == "kind-xwing", "dev profile drops the kind context"
-    check("skaffold.yaml: valid for skaffold, every profile keeps the Helm release, dev syncs", skaffold)
+        assert effective["local-cluster"]["deploy"]["kubeContext"] == "xwing-local"
+        # Auto-activation applies profiles in file order, naming them on the command line in the
+        # order given: dev and local-cluster must give the same pipeline either way.
+        assert effective["local-cluster,dev"] == effective["dev,local-cluster"], "dev and local-cluster do not commute"
+        for profiles in ("", "kind", "minikube", "dev", "kind,dev"):
+            assert "localhost:5001" not in json.dumps(effective[profiles]), f"{profiles}: the local cluster's registry leaks in"
+    check("skaffold.yaml: valid for skaffold, every profile keeps the Helm release, dev syncs, only local-cluster pushes", skaffold)
 
     def skaffold_rejects():
         with open(os.path.join(root, "skaffold.yaml")) as fh:
@@ -65,11 +78,12 @@ def skaffold_checks(root, chart, out, skaffold_helm, res):
     def skaffold_render():
         # What skaffold would deploy, rendered offline from a stated build result: the built
         # tag must reach the Deployment, and the dev profile's values must take effect.
-        builds = os.path.join(out, "skaffold-builds.json")
-        with open(builds, "w") as fh:
-            json.dump({"builds": [{"imageName": "xwing", "tag": "xwing:render-check"}]}, fh)
         env = {**os.environ, "PATH": f"{skaffold_helm}:{os.environ['PATH']}"}
-        for profile in ("", "dev"):
+        for profile in ("", "dev", "local-cluster", "local-cluster,dev"):
+            name = "localhost:5001/xwing" if "local-cluster" in profile else "xwing"
+            builds = os.path.join(out, "skaffold-builds.json")
+            with open(builds, "w") as fh:
+                json.dump({"builds": [{"imageName": name, "tag": f"{name}:render-check"}]}, fh)
             cmd = ["skaffold", "render", "--offline=true", "--digest-source=tag", "--build-artifacts", builds,
                    "--filename", os.path.join(root, "skaffold.yaml")]
             if profile:
@@ -80,11 +94,12 @@ def skaffold_checks(root, chart, out, skaffold_helm, res):
             deployment = one(docs, "Deployment", "xwing")
             spec = deployment["spec"]["template"]["spec"]
             image = spec["containers"][0]["image"]
-            assert image == "xwing:render-check", f"{profile or 'default'}: Deployment runs {image}"
+            assert image == f"{name}:render-check", f"{profile or 'default'}: Deployment runs {image}"
+            dev = "dev" in profile
             writable = spec["containers"][0]["securityContext"]["readOnlyRootFilesystem"] is False
-            assert writable == (profile == "dev"), f"{profile or 'default'}: readOnlyRootFilesystem"
-            assert bool(by_kind(docs, "HorizontalPodAutoscaler")) == (profile != "dev"), f"{profile or 'default'}: HPA"
-    check("skaffold render puts the built tag into the chart; dev values apply", skaffold_render)
+            assert writable == dev, f"{profile or 'default'}: readOnlyRootFilesystem"
+            assert bool(by_kind(docs, "HorizontalPodAutoscaler")) != dev, f"{profile or 'default'}: HPA"
+    check("skaffold render puts the built image and tag into the chart (local-cluster: its registry); dev values apply", skaffold_render)
 
 
 def main():
