@@ -8,7 +8,9 @@
 //   load RPS MAXSEC                 that user's session checks until stop-load exists; exit 1 on any failure
 //   topology                        the Redis topology as JSON; exit 0 once it has settled
 //   fault NAME VICTIM RPS MAXSEC    one Redis fault under load until stop-NAME exists (see fault.ts)
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+//   stop NAME [TEXT]                create stop-NAME (holding TEXT); unstop NAME removes it
+// The image has no shell (distroless), so the suite does these small file jobs through node.
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ApiClient, type User } from '../harness/client.ts';
 import { LoadGenerator } from '../harness/load.ts';
@@ -23,6 +25,11 @@ function baseUrl(): string {
   const url = process.env.XWING_URL;
   if (!url) throw new Error('XWING_URL is not set');
   return url;
+}
+
+function stopPath(name: string | undefined): string {
+  if (!name || !/^[a-z0-9-]+$/.test(name)) throw new Error(`a stop name is lower-case letters, digits and dashes, got ${name ?? 'nothing'}`);
+  return join(STATE, `stop-${name}`);
 }
 
 function positive(value: string | undefined, name: string): number {
@@ -49,7 +56,7 @@ async function session(api: ApiClient): Promise<number> {
 
 /** A new connection per request: the rollout step measures whether the Service stops routing to terminating pods in time, not how a client recovers from a closed keep-alive socket. */
 async function load(rate: number, maxSeconds: number): Promise<number> {
-  const stopFile = join(STATE, 'stop-load');
+  const stopFile = stopPath('load');
   const generator = new LoadGenerator({
     backends: [{ name: 'service', url: baseUrl() }],
     users: [savedUser()],
@@ -93,7 +100,7 @@ async function fault(args: readonly string[]): Promise<number> {
     victim,
     rate: positive(rate, 'RPS'),
     maxSeconds: positive(maxSeconds, 'MAXSEC'),
-    stopFile: join(STATE, `stop-${name}`),
+    stopFile: stopPath(name),
   });
   console.log(JSON.stringify({ name, ...result }));
   return 0;
@@ -114,6 +121,12 @@ async function main(action: string | undefined, args: readonly string[]): Promis
         return await topology();
       case 'fault':
         return await fault(args);
+      case 'stop':
+        writeFileSync(stopPath(args[0]), `${args[1] ?? ''}\n`);
+        return 0;
+      case 'unstop':
+        rmSync(stopPath(args[0]), { force: true });
+        return 0;
       default:
         throw new Error(`unknown action ${action ?? '(none)'}`);
     }

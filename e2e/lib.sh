@@ -151,7 +151,18 @@ YAML
   for file in "$ROOT"/e2e/*.ts "$ROOT"/harness/*.ts; do
     [[ "$file" == *.test.ts ]] || files+=("${file#"$ROOT"/}")
   done
-  tar -C "$ROOT" -cf - "${files[@]}" | k exec -i e2e-client -- sh -c 'mkdir -p /tmp/xw && tar -xf - -C /tmp/xw'
+  # The image has neither a shell nor tar (distroless): node writes the files, sent as one JSON object.
+  python3 -c 'import json, sys; print(json.dumps({f: open(f"{sys.argv[1]}/{f}").read() for f in sys.argv[2:]}))' "$ROOT" "${files[@]}" |
+    k exec -i e2e-client -- node -e '
+      const { mkdirSync, writeFileSync } = require("node:fs");
+      const { dirname, join } = require("node:path");
+      let text = "";
+      process.stdin.setEncoding("utf8").on("data", (d) => (text += d)).on("end", () => {
+        for (const [file, body] of Object.entries(JSON.parse(text))) {
+          mkdirSync(dirname(join("/tmp/xw", file)), { recursive: true });
+          writeFileSync(join("/tmp/xw", file), body);
+        }
+      });'
 }
 
 client() { k exec e2e-client -- node /tmp/xw/e2e/client.ts "$@"; }

@@ -68,7 +68,7 @@ fault() {
   local victim uid
   victim="$(client topology | jq -r '.primaries[0]')"
   uid="$(k get pod "$victim" -o jsonpath='{.metadata.uid}')"
-  k exec e2e-client -- rm -f "/tmp/xw/stop-$name"
+  client unstop "$name"
   client fault "$name" "$victim" "$FAULT_RPS" 400 >"$base.client.json" 2>"$base.client.log" &
   local client_pid=$!
   poll 120 grep -q 'load running' "$base.client.log" || { cat "$base.client.log" >&2; return 1; }
@@ -85,7 +85,7 @@ fault() {
   recovered_at="$(now_ms)"
   log "$name: $victim is back and the topology has settled after $((recovered_at - deleted_at)) ms"
   sleep "$FAULT_AFTER_S"
-  k exec e2e-client -- sh -c "echo $deleted_at >/tmp/xw/stop-$name"
+  client stop "$name" "$deleted_at"
   touch "$base.stop"
   local rc=0
   wait "$client_pid" || rc=$?

@@ -13,9 +13,12 @@ step_install() {
 # Every values variant of the chart tests (test/chart/chart_test.py), applied as a server-side dry run
 # of a fresh install (a release name of its own: a variant may change fields of the installed release
 # that Kubernetes keeps immutable, such as a StatefulSet's podManagementPolicy); a variant that needs an
-# API this cluster lacks (e.g. ServiceMonitor) is reported, not applied.
+# API this cluster lacks (e.g. ServiceMonitor) is reported, not applied. A variant may place an
+# object in another namespace (the dashboard next to Grafana): that namespace is created for the
+# step and removed after it.
 step_dry_run() {
-  local variants="$OUT/variants" name apis failed=0
+  local variants="$OUT/variants" name apis failed=0 ns
+  local -a created=()
   mkdir -p "$variants"
   python3 - "$ROOT/test/chart" "$variants" <<'PY'
 import json, os, sys
@@ -39,8 +42,16 @@ PY
     local api_flags=()
     if [[ -n "$apis" ]]; then api_flags=(--api-versions "$apis"); fi
     if helm template "$RELEASE-dry" "$CHART" --namespace "$NS" -f "$values" "${api_flags[@]}" \
-      --set image.repository="$IMAGE" --set image.tag="$IMAGE_TAG" >"$variants/$name.yaml" &&
-      kubectl apply -n "$NS" --server-side --force-conflicts --field-manager=xwing-e2e --dry-run=server \
+      --set image.repository="$IMAGE" --set image.tag="$IMAGE_TAG" >"$variants/$name.yaml"; then
+      while read -r ns; do
+        if [[ $ns != "$NS" ]] && ! kubectl get namespace "$ns" >/dev/null 2>&1; then
+          kubectl create namespace "$ns" >/dev/null && created+=("$ns")
+        fi
+      done < <(sed -n 's/^  namespace: //p' "$variants/$name.yaml" | sort -u)
+    fi
+    # Every template names its namespace, so no -n: objects go where the chart puts them.
+    if [[ -s "$variants/$name.yaml" ]] &&
+      kubectl apply --server-side --force-conflicts --field-manager=xwing-e2e --dry-run=server \
         -f "$variants/$name.yaml" >"$variants/$name.out" 2>&1 &&
       ! grep -q 'would violate PodSecurity' "$variants/$name.out"; then
       log "$name: $(grep -c 'serverside-applied' "$variants/$name.out") objects accepted"
@@ -50,6 +61,7 @@ PY
       failed=1
     fi
   done
+  if ((${#created[@]})); then kubectl delete namespace "${created[@]}" --wait=false >/dev/null; fi
   return "$failed"
 }
 
@@ -107,7 +119,7 @@ step_churn() {
   log "session valid after Redis restarted (append-only file on the PVC)"
 
   log "rollout restart under ${LOAD_RPS} req/s"
-  k exec e2e-client -- rm -f /tmp/xw/stop-load
+  client unstop load
   client load "$LOAD_RPS" 300 >"$OUT/load.json" &
   local load_pid=$!
   sleep 5
@@ -117,7 +129,7 @@ step_churn() {
   poll 60 rolled_out "$old"
   # Let requests run against the new pods for a while, then stop the load.
   sleep 10
-  k exec e2e-client -- touch /tmp/xw/stop-load
+  client stop load
   local rc=0
   wait "$load_pid" || rc=$?
   log "load during rollout: $(cat "$OUT/load.json")"
