@@ -29,6 +29,10 @@ COPY package.json tsconfig.json ./
 COPY --chown=1000:1000 app/src ./app/src
 USER 1000:1000
 EXPOSE 8080 9464
+# skaffold's file sync runs `tar x` in the container, which replaces each file (a new inode):
+# node --watch, which watches the files themselves, would then see only a file's first change.
+# GNU tar reads TAR_OPTIONS; --overwrite rewrites the existing file in place instead.
+ENV TAR_OPTIONS=--overwrite
 # Node 24 strips TypeScript types natively; --watch restarts on every synced change.
 CMD ["node", "--watch", "app/src/server.ts"]
 

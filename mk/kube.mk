@@ -65,7 +65,12 @@ deploy: tools image ## Load the images into the current cluster (local, kind, mi
 helm-test: tools ## Run the chart's helm test (register, log in, read the session through the Service)
 	helm test $(RELEASE) --namespace $(NAMESPACE) --logs --timeout 2m
 
+# On the local cluster, as in make e2e: the build uses the offline base images, and the chart's
+# Redis image is imported into the cluster (skaffold pushes only the app's image, to its registry).
 dev: tools docker-up ## skaffold dev: dev image, file sync of app/src, port-forward to 127.0.0.1:8080
+	@if [ "$$(bash $(ROOT)/e2e/cluster-images.sh context 2>/dev/null)" = local ]; then \
+	  $(MAKE) --no-print-directory base-images && bash $(ROOT)/e2e/cluster-images.sh load; \
+	fi
 	$(SKAFFOLD) dev --port-forward=user
 
 undeploy: tools ## helm uninstall the release (the Redis PVC is kept; see the message)
