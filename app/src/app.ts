@@ -24,6 +24,7 @@ import { registerScripts } from './redis/scripts.ts';
 import { sessionGuard } from './sessions/guard.ts';
 import { authHandlers } from './sessions/handlers.ts';
 import { createSessionStore } from './sessions/store.ts';
+import type { Tracing } from './telemetry/tracing.ts';
 import { createUserStore } from './users/store.ts';
 import { workHandler } from './work/handler.ts';
 
@@ -62,10 +63,12 @@ export interface AppDeps {
   servedBy: string;
   /** The expensive lookup; defaults to the simulated one with PROFILE_LOOKUP_MS latency. */
   profileLookup?: ProfileLookup;
+  /** Spans of requests, the profile lookup and the cache lock wait; the Redis clients are instrumented where they are made. */
+  tracing?: Tracing;
 }
 
 /** Builds the HTTP API from its dependencies; it opens no sockets and installs no signal handlers. */
-export function createApp({ config, redis, durableRedis, logger, metrics, servedBy, profileLookup }: AppDeps): Express {
+export function createApp({ config, redis, durableRedis, logger, metrics, servedBy, profileLookup, tracing }: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   // Our ETags come from the cache entry; Express's default would hash every body again.
@@ -96,11 +99,13 @@ export function createApp({ config, redis, durableRedis, logger, metrics, served
         logger.warn({ err: error, operation }, 'cache degraded to direct lookup');
       },
     },
+    tracing,
   );
   const lookup = profileLookup ?? simulatedProfileLookup(config.PROFILE_LOOKUP_MS);
+  const tracedLookup: ProfileLookup = tracing ? (username) => tracing.inSpan('profile.lookup', () => lookup(username)) : lookup;
   const countedLookup: ProfileLookup = (username) => {
     metrics.profileLookups.inc();
-    return lookup(username);
+    return tracedLookup(username);
   };
 
   const onLimited = (limiter: string) => metrics.rateLimited.inc({ limiter });
@@ -128,8 +133,10 @@ export function createApp({ config, redis, durableRedis, logger, metrics, served
     },
   });
 
+  // First, so that the request's span covers everything that follows.
+  if (tracing) app.use(tracing.requests);
   app.use(identity(servedBy));
-  app.use(httpLogger(logger));
+  app.use(httpLogger(logger, tracing));
   app.use(httpMetrics(metrics.httpDuration));
   app.use(
     helmet({

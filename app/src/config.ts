@@ -40,6 +40,23 @@ const trustProxy = z
     return entries;
   });
 
+/** An http:// or https:// URL: where spans are sent (OTLP over HTTP). */
+const otlpUrl = z
+  .string()
+  .regex(/^https?:\/\/\S+$/, 'must be an http:// or https:// URL')
+  .refine((value) => URL.canParse(value), 'must be an http:// or https:// URL')
+  .optional();
+
+/** The samplers of the OpenTelemetry specification that need nothing but a ratio. */
+export const TRACE_SAMPLERS = [
+  'always_on',
+  'always_off',
+  'traceidratio',
+  'parentbased_always_on',
+  'parentbased_always_off',
+  'parentbased_traceidratio',
+] as const;
+
 const redisUrl = z
   .string()
   .default('redis://127.0.0.1:6379')
@@ -174,6 +191,24 @@ export const configSchema = z.object({
   POD_NAME: z.string().regex(/^[A-Za-z0-9._-]{1,253}$/).optional().meta({
     description:
       'The `X-Served-By` value; the host name when unset.',
+  }),
+  OTEL_EXPORTER_OTLP_ENDPOINT: otlpUrl.meta({
+    description:
+      'Turns tracing on: the OTLP/HTTP endpoint of a collector (e.g. `http://otel-collector:4318`); spans go to its `/v1/traces` as JSON. Unset (and OTEL_EXPORTER_OTLP_TRACES_ENDPOINT unset): no tracing code is loaded at all.',
+  }),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: otlpUrl.meta({
+    description:
+      'Turns tracing on too: the full URL spans are posted to, used as is; wins over OTEL_EXPORTER_OTLP_ENDPOINT.',
+  }),
+  OTEL_SERVICE_NAME: z.string().min(1).max(128).default('xwing').meta({
+    description: 'The `service.name` of every span.',
+  }),
+  OTEL_TRACES_SAMPLER: z.enum(TRACE_SAMPLERS).default('parentbased_always_on').meta({
+    description:
+      'Which requests are traced. `parentbased_*` follow a sampled or unsampled `traceparent` the request brings, and decide by the rest of the name for requests without one; `traceidratio` keeps OTEL_TRACES_SAMPLER_ARG of them.',
+  }),
+  OTEL_TRACES_SAMPLER_ARG: z.coerce.number().min(0).max(1).default(1).meta({
+    description: 'The ratio (0 to 1) of traces the `*traceidratio` samplers keep.',
   }),
 });
 

@@ -15,9 +15,15 @@ import { createMetrics } from './metrics/metrics.ts';
 import { createMetricsServer } from './metrics/server.ts';
 import { packageVersion } from './package-version.ts';
 import { createRedis } from './redis/client.ts';
+import { loadTracing } from './telemetry/tracing.ts';
 
 /** Readiness must answer well inside the kubelet's probe timeout (1 s by default). */
 const READINESS_REDIS_TIMEOUT_MS = 500;
+/**
+ * The last spans are exported while Redis quits, after the drain; the chart's grace period leaves
+ * 5 s beyond delay and drain, and an unreachable collector must not use them all.
+ */
+const TRACE_FLUSH_TIMEOUT_MS = 2000;
 
 function readConfig(): Config {
   try {
@@ -44,8 +50,9 @@ async function runWorker(config: Config, clustered: boolean): Promise<void> {
   const logger = createLogger(config.LOG_LEVEL);
   const servedBy = config.POD_NAME ?? hostname();
   const metrics = createMetrics({ version: packageVersion(), commit: config.BUILD_COMMIT });
+  const tracing = await loadTracing(config, { logger, servedBy, version: packageVersion() });
   const connect = (name: string) => {
-    const client = createRedis(config, `xwing:${servedBy}:${process.pid}${name}`);
+    const client = createRedis(config, `xwing:${servedBy}:${process.pid}${name}`, tracing);
     client.on('error', (error: Error) => logger.warn({ connection: name || 'main', error: error.message }, 'redis connection error'));
     client.on('ready', () => logger.info({ connection: name || 'main' }, 'redis ready'));
     // Start serving even if Redis is down: liveness stays green and readiness reports the outage.
@@ -57,7 +64,7 @@ async function runWorker(config: Config, clustered: boolean): Promise<void> {
   const durableRedis = config.REDIS_WAIT_REPLICAS > 0 ? connect(':durable') : undefined;
   const redisClients = durableRedis ? [redis, durableRedis] : [redis];
 
-  const app = createApp({ config, redis, ...(durableRedis ? { durableRedis } : {}), logger, metrics, servedBy });
+  const app = createApp({ config, redis, ...(durableRedis ? { durableRedis } : {}), ...(tracing ? { tracing } : {}), logger, metrics, servedBy });
   let shuttingDown = false;
   const probes = probeListener({
     checks: {
@@ -102,7 +109,10 @@ async function runWorker(config: Config, clustered: boolean): Promise<void> {
     },
     onSignal: async () => {
       metricsServer?.close();
-      await Promise.all(redisClients.map((client) => client.quit().catch(() => client.disconnect())));
+      await Promise.all([
+        ...redisClients.map((client) => client.quit().catch(() => client.disconnect())),
+        tracing?.shutdown(TRACE_FLUSH_TIMEOUT_MS),
+      ]);
     },
     onShutdown: () => {
       logger.info('shutdown: complete');

@@ -154,7 +154,10 @@ def check_render(docs, expect):
             want = "redis" if ("redis" in d["metadata"]["name"] and d["kind"] != "Secret") or d["kind"] == "StatefulSet" else None
             if want:
                 assert comp == want, f"{where} is Redis's but has component {comp}"
-            assert d["metadata"].get("namespace", NAMESPACE) == NAMESPACE, f"{where} namespace"
+            want_ns = NAMESPACE
+            if d["kind"] == "ConfigMap" and d["metadata"]["name"] == f"{FULL}-dashboard":
+                want_ns = expect["dashboard"].get("namespace", NAMESPACE)
+            assert d["metadata"].get("namespace", NAMESPACE) == want_ns, f"{where} namespace"
     check("recommended labels on every object", labels)
 
     dep = one(docs, "Deployment", FULL)
@@ -503,19 +506,73 @@ def check_render(docs, expect):
         assert http.get("nodePort") == expect.get("node_port"), f"nodePort {http.get('nodePort')}"
         assert ("metrics" in {p["name"] for p in svc["spec"]["ports"]}) == expect["metrics"]
     check("API Service type and ports", service_type)
+
+    def config_env():
+        # Each value as the app reads it: a ratio keeps its fraction, a whole number has none.
+        for key, value in expect["config_env"].items():
+            assert cm.get(key) == value, f"{key} is {cm.get(key)!r} in the ConfigMap, want {value!r}"
+    check("config values reach the environment as written", config_env)
+
+    def dashboard():
+        cms = [c for c in by_kind(docs, "ConfigMap") if c["metadata"]["name"] == f"{FULL}-dashboard"]
+        want = expect["dashboard"]
+        if not want:
+            assert not cms, "dashboard ConfigMap rendered while disabled or without metrics"
+            return
+        cm = one(cms, "ConfigMap")
+        assert cm["data"] == {"dashboard.json": expect["files"]["monitoring/dashboard.json"]}, \
+            "the ConfigMap does not carry files/monitoring/dashboard.json verbatim"
+        for key, value in want["labels"].items():
+            assert cm["metadata"]["labels"].get(key) == value, f"the Grafana sidecar's label {key}={value} is missing"
+        assert cm["metadata"].get("annotations", {}) == want.get("annotations", {}), "dashboard annotations"
+        board = json.loads(cm["data"]["dashboard.json"])
+        variables = {v["name"]: v for v in board["templating"]["list"]}
+        assert {"datasource", "namespace", "release"} <= set(variables), f"dashboard variables {sorted(variables)}"
+        for panel in board["panels"]:
+            for target in panel.get("targets", []):
+                assert '$namespace' in target["expr"] and '$release' in target["expr"], \
+                    f"{panel['title']}: {target['expr']} ignores the namespace or release variable"
+                assert target["datasource"]["uid"] == "${datasource}", f"{panel['title']} has a fixed data source"
+    check("Grafana dashboard ConfigMap: files/monitoring/dashboard.json for the sidecar", dashboard)
+
+    def prometheus_rule():
+        rules = by_kind(docs, "PrometheusRule")
+        want = expect["prometheusrule"]
+        if not want:
+            assert not rules, "PrometheusRule rendered without the monitoring.coreos.com/v1 API, metrics or while disabled"
+            return
+        rule = one(docs, "PrometheusRule", FULL)
+        for key, value in want["labels"].items():
+            assert rule["metadata"]["labels"].get(key) == value, f"PrometheusRule lacks label {key}={value}"
+        text = expect["files"]["monitoring/rules.yaml"]
+        for placeholder, value in (("__SELECTOR__", f'namespace="{NAMESPACE}", job="{FULL}"'), ("__NAMESPACE__", NAMESPACE),
+                                   ("__RELEASE__", FULL), ("__PODS__", f"{FULL}-.+"),
+                                   ("__AVAILABILITY_TARGET__", want["availability"]), ("__LATENCY_TARGET__", want["latency"]),
+                                   ("__LATENCY_LE__", want["le"]), ("__LATENCY_EXCLUDED_ROUTES__", want["excluded"]),
+                                   ("__REDIS_ERRORS_PER_SECOND__", want["redis"])):
+            text = text.replace(placeholder, value)
+        assert "__" not in json.dumps(rule["spec"]), "a placeholder is left in the rendered rules"
+        assert rule["spec"] == yaml.safe_load(text), "the rules differ from files/monitoring/rules.yaml with this release's values"
+        # The ServiceMonitor's scrape names its job after the Service the selectors name.
+        one(docs, "Service", FULL)
+    check("PrometheusRule: files/monitoring/rules.yaml with the release's selectors and targets", prometheus_rule)
     return results
 
 
 # ---------------------------------------------------------------- the matrix
 
 BASE = {
+    "dashboard": None, "prometheusrule": None,
     "hpa": True, "replicas": None, "pdb": True, "metrics": True, "redis": True, "persistence": True,
     "redis_url": f"redis://{REDIS}:6379", "secret": (REDIS, "redis-password"), "secret_rendered": True,
     "netpol": False, "ingress": None, "servicemonitor": False, "service_type": "ClusterIP",
-    "redis_replicas": 1, "replication": None,
+    "redis_replicas": 1, "replication": None, "config_env": {},
 }
 
 REPLICATION = {"replicas": 3, "port": 26379, "name": "xwing"}
+# The rules' values as the template writes them into files/monitoring/rules.yaml (defaults).
+RULES = {"labels": {}, "availability": "0.999", "latency": "0.99", "le": "0\\\\.5", "excluded": "/work", "redis": "0.1"}
+SIDECAR = {"labels": {"grafana_dashboard": "1"}}
 SENTINEL_URL = f"redis://{REDIS}-headless:6379"
 
 VARIANTS = [
@@ -544,6 +601,24 @@ VARIANTS = [
     ("servicemonitor", {"metrics": {"serviceMonitor": {"enabled": True, "labels": {"release": "kube-prometheus-stack"}}}},
      ("monitoring.coreos.com/v1",), {"servicemonitor": True, "sm_labels": {"release": "kube-prometheus-stack"}}),
     ("servicemonitor-without-crd", {"metrics": {"serviceMonitor": {"enabled": True}}}, (), {"servicemonitor": False}),
+    ("monitoring", {"metrics": {"serviceMonitor": {"enabled": True},
+                                "dashboard": {"enabled": True, "annotations": {"grafana_folder": "xwing"}},
+                                "prometheusRule": {"enabled": True, "labels": {"release": "kube-prometheus-stack"}}}},
+     ("monitoring.coreos.com/v1",), {"servicemonitor": True, "dashboard": {**SIDECAR, "annotations": {"grafana_folder": "xwing"}},
+                                     "prometheusrule": {**RULES, "labels": {"release": "kube-prometheus-stack"}}}),
+    ("monitoring-without-crd-dashboard-elsewhere",
+     {"metrics": {"dashboard": {"enabled": True, "labels": {"grafana_dashboard": "xwing"}, "namespace": "monitoring"},
+                  "prometheusRule": {"enabled": True}}},
+     (), {"dashboard": {"labels": {"grafana_dashboard": "xwing"}, "namespace": "monitoring"}}),
+    ("prometheusrule-custom-slo",
+     {"metrics": {"prometheusRule": {"enabled": True, "availability": {"target": 0.995},
+                                     "latency": {"target": 0.95, "thresholdSeconds": 1, "excludedRoutes": ["/work", "/auth/login"]},
+                                     "redisErrorsPerSecond": 0.5}}},
+     ("monitoring.coreos.com/v1",),
+     {"prometheusrule": {**RULES, "availability": "0.995", "latency": "0.95", "le": "1(\\\\.0)?",
+                         "excluded": "/work|/auth/login", "redis": "0.5"}}),
+    ("metrics-off-monitoring-on", {"metrics": {"enabled": False, "dashboard": {"enabled": True}, "prometheusRule": {"enabled": True}}},
+     ("monitoring.coreos.com/v1",), {"metrics": False}),
     ("metrics-off", {"metrics": {"enabled": False}}, (), {"metrics": False}),
     ("persistence-off", {"redis": {"persistence": {"enabled": False}}}, (), {"persistence": False}),
     ("nodeport", {"service": {"type": "NodePort", "nodePort": 30080}}, (), {"service_type": "NodePort", "node_port": 30080}),
@@ -562,6 +637,12 @@ VARIANTS = [
           "secret": ("my-redis", "password"), "secret_rendered": False}),
     ("config-yaml-typed", {"config": {"TRUST_PROXY": 1, "ALLOW_REGISTRATION": "yes", "COOKIE_SECURE": True,
                                       "PASSWORD_SCRYPT_COST": 32768, "SHUTDOWN_TIMEOUT_MS": 40000}}, (), {}),
+    ("tracing", {"config": {"OTEL_EXPORTER_OTLP_ENDPOINT": "http://otel-collector.observability:4318",
+                            "OTEL_TRACES_SAMPLER": "parentbased_traceidratio", "OTEL_TRACES_SAMPLER_ARG": 0.1,
+                            "SHUTDOWN_DELAY_MS": 3000}}, (),
+     {"config_env": {"OTEL_EXPORTER_OTLP_ENDPOINT": "http://otel-collector.observability:4318",
+                     "OTEL_TRACES_SAMPLER": "parentbased_traceidratio", "OTEL_TRACES_SAMPLER_ARG": "0.1",
+                     "SHUTDOWN_DELAY_MS": "3000"}}),
     ("external-redis-ignores-architecture",
      {"redis": {"enabled": False, "architecture": "replication"}, "externalRedis": {"host": "10.0.0.5"}},
      (), {"redis": False, "redis_url": "redis://10.0.0.5:6379", "secret": None, "secret_rendered": False}),
@@ -578,12 +659,17 @@ REJECTIONS = [
     ({"config": {"PASSWORD_SCRYPT_COST": 20000}}, [], "/config/PASSWORD_SCRYPT_COST"),
     ({"config": {"TRUST_PROXY": True}}, [], "/config/TRUST_PROXY"),
     ({"config": {"REDIS_WAIT_TIMEOUT_MS": 5}}, [], "/config/REDIS_WAIT_TIMEOUT_MS"),
+    ({"config": {"OTEL_EXPORTER_OTLP_ENDPOINT": "otel-collector:4318"}}, [], "/config/OTEL_EXPORTER_OTLP_ENDPOINT"),
+    ({"config": {"OTEL_TRACES_SAMPLER_ARG": 1.5}}, [], "/config/OTEL_TRACES_SAMPLER_ARG"),
     ({"service": {"type": "Ingress"}}, [], "/service/type"),
     ({"redis": {"persistence": {"size": "lots"}}}, [], "/redis/persistence/size"),
     ({"redis": {"config": {"maxmemoryPolicy": "lru"}}}, [], "/redis/config/maxmemoryPolicy"),
     ({"externalRedis": {"url": "redis://:hunter2@cache:6379"}}, [], "/externalRedis/url"),
     ({"image": {"pullPolicy": "Sometimes"}}, [], "/image/pullPolicy"),
     ({"image": {"tag": "latest"}}, [], "/image/tag"),
+    ({"metrics": {"prometheusRule": {"latency": {"thresholdSeconds": 0.3}}}}, [], "/metrics/prometheusRule/latency/thresholdSeconds"),
+    ({"metrics": {"prometheusRule": {"availability": {"target": 99.9}}}}, [], "/metrics/prometheusRule/availability/target"),
+    ({}, ["metrics.dashboard.labels.grafana_dashboard=null"], "/metrics/dashboard/labels"),
     ({"resources": {"requests": {"cpu": "lots"}}}, [], "/resources/requests/cpu"),
     ({"redis": {"enabled": False}}, [], "externalRedis.url or externalRedis.host"),
     ({"autoscaling": {"minReplicas": 5, "maxReplicas": 3}}, [], "minReplicas must not exceed"),
@@ -690,6 +776,33 @@ def replication_mutations():
         (announce_pod_ip, "Redis replication"), (data_port_service, "Redis replication"),
         (app_without_sentinels, "Redis replication"), (ordered_ready, "Redis replication"),
         (edited_script, "Redis replication"),
+    ]
+
+
+def monitoring_mutations():
+    """Broken renders of the monitoring variant, each with the check that must catch it."""
+
+    def dashboard_cm(docs):
+        return one(docs, "ConfigMap", f"{FULL}-dashboard")
+
+    def edited_dashboard(docs):
+        cm = dashboard_cm(docs)
+        cm["data"]["dashboard.json"] = cm["data"]["dashboard.json"].replace("xwing_cache_hits_total", "xwing_cache_hit_total")
+
+    def no_sidecar_label(docs):
+        del dashboard_cm(docs)["metadata"]["labels"]["grafana_dashboard"]
+
+    def rule_for_another_job(docs):
+        rule = one(docs, "PrometheusRule", FULL)["spec"]["groups"][0]["rules"][0]
+        rule["expr"] = rule["expr"].replace(f'job="{FULL}"', 'job="xwing"')
+
+    def other_threshold(docs):
+        rules = one(docs, "PrometheusRule", FULL)["spec"]["groups"][1]["rules"]
+        rules[0]["expr"] = rules[0]["expr"].replace("14.4", "1.44")
+
+    return [
+        (edited_dashboard, "Grafana dashboard"), (no_sidecar_label, "Grafana dashboard"),
+        (rule_for_another_job, "PrometheusRule"), (other_threshold, "PrometheusRule"),
     ]
 
 
@@ -873,8 +986,10 @@ def main():
     print("the checks catch broken renders")
     base_docs = rendered["defaults"][1]
     replication_expect = {**base, **next(o for n, _, _, o in VARIANTS if n == "replication")}
+    monitoring_expect = {**base, **next(o for n, _, _, o in VARIANTS if n == "monitoring")}
     for variant, expect, cases in (("defaults", base, mutations()),
-                                   ("replication", replication_expect, replication_mutations())):
+                                   ("replication", replication_expect, replication_mutations()),
+                                   ("monitoring", monitoring_expect, monitoring_mutations())):
         for mutate, check_prefix in cases:
             docs = copy.deepcopy(rendered[variant][1])
             mutate(docs)

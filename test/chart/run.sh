@@ -41,7 +41,9 @@ fi
 # Kubernetes publishes its OpenAPI document inside the k8s.io/kubernetes module, and the
 # Prometheus Operator its CRDs inside its module: both come through the Go module proxy,
 # once, and the schemas made from them are cached.
-if [ ! -f "$schemas/.complete" ]; then
+# The CRDs whose schemas the chart's objects need; the cache is remade when the list changes.
+crds="servicemonitors prometheusrules"
+if [ "$(cat "$schemas/.complete" 2>/dev/null)" != "$crds" ]; then
   tmp="$(mktemp -d)"
   trap 'chmod -R u+w "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT
   module_dir() {
@@ -53,8 +55,8 @@ if [ ! -f "$schemas/.complete" ]; then
   rm -rf "$schemas"
   "$python" "$root/test/chart/k8s_schemas.py" "$k8s_dir/api/openapi-spec/swagger.json" \
     "$schemas/v$k8s_version-standalone-strict" \
-    "$po_dir/example/prometheus-operator-crd/monitoring.coreos.com_servicemonitors.yaml"
-  touch "$schemas/.complete"
+    $(for crd in $crds; do echo "$po_dir/example/prometheus-operator-crd/monitoring.coreos.com_$crd.yaml"; done)
+  echo "$crds" >"$schemas/.complete"
 fi
 
 "$python" "$root/test/chart/chart_test.py" --root "$root" --chart "$root/charts/xwing" \

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import type { Scripts } from '../redis/scripts.ts';
+import type { Tracing } from '../telemetry/tracing.ts';
 
 export interface CacheEntry<T> {
   value: T;
@@ -23,6 +24,9 @@ export interface CacheOptions {
   pollMs: number;
 }
 
+/** How a wait for another replica's fill lock ended: it filled the entry, the lock became ours, or neither. */
+type LockWait<T> = { filled: T } | { acquired: boolean };
+
 export interface Cache {
   getOrLoad<T>(key: string, load: () => Promise<T>): Promise<CacheEntry<T>>;
 }
@@ -31,10 +35,12 @@ export interface Cache {
  * Cache-aside with single-flight at two levels: one loader per key per process (a shared promise)
  * and one per key across the fleet (a Redis lock that other replicas wait on). Keys always embed
  * the owner, and a Redis failure falls back to the caller's own loader, so an outage can cost
- * time but never serve one user another's data.
+ * time but never serve one user another's data. With `tracing`, a wait for another replica's lock
+ * is a span of its own.
  */
-export function createCache(redis: Redis, scripts: Scripts, options: CacheOptions, events: CacheEvents): Cache {
+export function createCache(redis: Redis, scripts: Scripts, options: CacheOptions, events: CacheEvents, tracing?: Pick<Tracing, 'inSpan'>): Cache {
   const inFlight = new Map<string, Promise<CacheEntry<unknown>>>();
+  const waiting: Tracing['inSpan'] = tracing ? (name, work) => tracing.inSpan(name, work) : (_name, work) => work();
 
   async function read<T>(key: string): Promise<T | null> {
     try {
@@ -63,6 +69,36 @@ export function createCache(redis: Redis, scripts: Scripts, options: CacheOption
     }
   }
 
+  /** SET NX of the fill lock: true when it is ours, undefined when Redis failed (then nobody waits on it). */
+  async function lock(lockKey: string, owner: string): Promise<boolean | undefined> {
+    try {
+      return (await redis.set(lockKey, owner, 'PX', options.lockMs, 'NX')) === 'OK';
+    } catch (error) {
+      events.error('cache.lock', error);
+      return undefined;
+    }
+  }
+
+  /**
+   * Another replica holds the lock: poll for the entry it fills. Retrying the lock on every poll
+   * means a holder that released it without filling the entry (its lookup failed, or a full Redis
+   * refused the write) hands over at once, not at the deadline.
+   */
+  async function waitForHolder<T>(key: string, lockKey: string, owner: string, deadline: number): Promise<LockWait<T>> {
+    for (;;) {
+      if (Date.now() >= deadline) return { acquired: false };
+      await sleep(options.pollMs);
+      try {
+        const filled = await read<T>(key);
+        if (filled !== null) return { filled };
+      } catch {
+        return { acquired: false };
+      }
+      const acquired = await lock(lockKey, owner);
+      if (acquired !== false) return { acquired: acquired === true };
+    }
+  }
+
   async function fill<T>(key: string, load: () => Promise<T>): Promise<CacheEntry<T>> {
     let cached: T | null;
     try {
@@ -78,36 +114,23 @@ export function createCache(redis: Redis, scripts: Scripts, options: CacheOption
     const lockKey = `lock:${key}`;
     const owner = randomUUID();
     const deadline = Date.now() + options.lockMs;
-    // Retrying the lock on every poll means a holder that released it without filling the entry
-    // (its lookup failed, or a full Redis refused the write) hands over at once, not at the deadline.
-    for (;;) {
-      let acquired: boolean;
+    let acquired = await lock(lockKey, owner);
+    if (acquired === false) {
+      const waited = await waiting('cache.lock_wait', () => waitForHolder<T>(key, lockKey, owner, deadline));
+      if ('filled' in waited) return { value: waited.filled, hit: false };
+      acquired = waited.acquired;
+    }
+    if (acquired) {
       try {
-        acquired = (await redis.set(lockKey, owner, 'PX', options.lockMs, 'NX')) === 'OK';
-      } catch (error) {
-        events.error('cache.lock', error);
-        break;
-      }
-      if (acquired) {
-        try {
-          // Another replica may have filled the entry and let go of the lock between our last
-          // read and our SET NX; checking again under the lock keeps the lookup to one per fill.
-          const filled = await read<T>(key).catch(() => null);
-          if (filled !== null) return { value: filled, hit: false };
-          const value = await load();
-          await write(key, value);
-          return { value, hit: false };
-        } finally {
-          await release(lockKey, owner);
-        }
-      }
-      if (Date.now() >= deadline) break;
-      await sleep(options.pollMs);
-      try {
-        const filled = await read<T>(key);
+        // Another replica may have filled the entry and let go of the lock between our last
+        // read and our SET NX; checking again under the lock keeps the lookup to one per fill.
+        const filled = await read<T>(key).catch(() => null);
         if (filled !== null) return { value: filled, hit: false };
-      } catch {
-        break;
+        const value = await load();
+        await write(key, value);
+        return { value, hit: false };
+      } finally {
+        await release(lockKey, owner);
       }
     }
     // The holder is too slow, or Redis fails: serve this request from our own lookup.

@@ -1,5 +1,6 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Config } from '../config.ts';
+import type { Tracing } from '../telemetry/tracing.ts';
 
 export type RedisSettings = Pick<
   Config,
@@ -69,7 +70,9 @@ function redisOptions(settings: RedisSettings): RedisOptions {
   };
 }
 
-/** Creates the client without connecting; the caller decides when to connect. */
-export function createRedis(settings: RedisSettings, name = 'xwing'): Redis {
-  return new Redis(settings.REDIS_URL, { ...redisOptions(settings), connectionName: name });
+/** Creates the client without connecting; the caller decides when to connect. With `tracing`, its commands become spans. */
+export function createRedis(settings: RedisSettings, name = 'xwing', tracing?: Tracing): Redis {
+  const client = new Redis(settings.REDIS_URL, { ...redisOptions(settings), connectionName: name });
+  tracing?.instrumentRedis(client);
+  return client;
 }

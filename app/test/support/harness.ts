@@ -14,6 +14,7 @@ import { createLogger } from '../../src/logging/logger.ts';
 import { createMetrics, type Metrics } from '../../src/metrics/metrics.ts';
 import type { ProfileLookup } from '../../src/profile/lookup.ts';
 import { createRedis } from '../../src/redis/client.ts';
+import type { Tracing } from '../../src/telemetry/tracing.ts';
 
 /** Log lines the app wrote, parsed, so tests can assert on what reached (or never reached) the log. */
 export class LogCapture extends Writable {
@@ -47,6 +48,7 @@ export interface TestAppOptions {
   servedBy?: string;
   profileLookup?: ProfileLookup;
   redisUrl?: string;
+  tracing?: Tracing;
 }
 
 export const TEST_ENV = {
@@ -73,10 +75,10 @@ export async function testApp(options: TestAppOptions = {}): Promise<TestApp> {
   const logs = new LogCapture();
   const logger = createLogger(config.LOG_LEVEL, logs);
   const metrics = createMetrics({ version: 'test', commit: 'test' });
-  const redis = createRedis(config, 'xwing-test');
+  const redis = createRedis(config, 'xwing-test', options.tracing);
   redis.on('error', () => undefined);
   await redis.connect();
-  const durableRedis = config.REDIS_WAIT_REPLICAS > 0 ? createRedis(config, 'xwing-test:durable') : undefined;
+  const durableRedis = config.REDIS_WAIT_REPLICAS > 0 ? createRedis(config, 'xwing-test:durable', options.tracing) : undefined;
   durableRedis?.on('error', () => undefined);
   await durableRedis?.connect();
   const app = createApp({
@@ -87,6 +89,7 @@ export async function testApp(options: TestAppOptions = {}): Promise<TestApp> {
     metrics,
     servedBy: options.servedBy ?? 'test-pod',
     ...(options.profileLookup ? { profileLookup: options.profileLookup } : {}),
+    ...(options.tracing ? { tracing: options.tracing } : {}),
   });
   return {
     app,

@@ -149,9 +149,12 @@ timeout plus 5 s, so that Kubernetes never kills a pod that is still draining.
 {{- end }}
 {{- end }}
 
-{{/* A config value as the string an environment variable carries (YAML numbers arrive as floats). */}}
+{{/*
+A config value as the string an environment variable carries. YAML numbers arrive as floats:
+whole ones are written without a fraction (3000, not 3e+03), others as they are (a ratio, 0.1).
+*/}}
 {{- define "xwing.envValue" -}}
-{{- if kindIs "float64" . }}
+{{- if and (kindIs "float64" .) (eq (. | int64 | float64) .) }}
 {{- . | int64 | toString }}
 {{- else }}
 {{- . | toString }}
