@@ -19,7 +19,10 @@ function ipv6Subnet64(address: string): string {
  * a client can neither dodge the limit nor mint Redis keys.
  */
 export function clientAddress(req: Request): string {
-  const address = req.ip !== undefined && isIP(req.ip) !== 0 ? req.ip : (req.socket.remoteAddress ?? 'unknown');
+  // Without X-Forwarded-For, req.ip is the peer whatever TRUST_PROXY says; reading it would only
+  // run Express's proxy-addr over an absent header, on every request.
+  const ip = req.headers['x-forwarded-for'] === undefined ? req.socket.remoteAddress : req.ip;
+  const address = ip !== undefined && isIP(ip) !== 0 ? ip : (req.socket.remoteAddress ?? 'unknown');
   if (isIP(address) !== 6) return address;
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
   return mapped?.[1] ?? ipv6Subnet64(address);

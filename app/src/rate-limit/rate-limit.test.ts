@@ -113,7 +113,9 @@ describe('rate limiting on Redis', () => {
   });
 
   it('counts IPv6 clients by /64 and never keys on something that is not an address', () => {
-    const from = (ip: string | undefined, peer = '192.0.2.1') => clientAddress({ ip, socket: { remoteAddress: peer } } as unknown as Request);
+    // req.ip as Express derives it from X-Forwarded-For under TRUST_PROXY.
+    const from = (ip: string | undefined, peer = '192.0.2.1') =>
+      clientAddress({ ip, headers: { 'x-forwarded-for': ip ?? '' }, socket: { remoteAddress: peer } } as unknown as Request);
     expect(from('2001:db8:1:2:aaaa:bbbb:cccc:dddd')).toBe('2001:db8:1:2::/64');
     expect(from('2001:db8:1:2::9')).toBe('2001:db8:1:2::/64');
     expect(from('2001:db8::1')).toBe('2001:db8:0:0::/64');
@@ -122,5 +124,13 @@ describe('rate limiting on Redis', () => {
     expect(from('198.51.100.7')).toBe('198.51.100.7');
     expect(from('anything-a-client-wrote')).toBe('192.0.2.1');
     expect(from(undefined)).toBe('192.0.2.1');
+    // Without the header req.ip can only be the peer: it is not read.
+    const direct = { headers: {}, socket: { remoteAddress: '::ffff:198.51.100.9' } };
+    Object.defineProperty(direct, 'ip', {
+      get: () => {
+        throw new Error('req.ip read without X-Forwarded-For');
+      },
+    });
+    expect(clientAddress(direct as unknown as Request)).toBe('198.51.100.9');
   });
 });

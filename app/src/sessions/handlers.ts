@@ -1,5 +1,6 @@
 import express, { type Request, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
+import { sendJson } from '../http/json-response.ts';
 import { HttpProblem } from '../http/problem.ts';
 import type { RateLimiter } from '../rate-limit/limiter.ts';
 import { clientAddress } from '../http/client-address.ts';
@@ -150,9 +151,10 @@ export function authHandlers(deps: AuthHandlersDeps): AuthHandlers {
     res.status(204).end();
   };
 
+  // Every authenticated client polls this route: its answer skips res.json (see sendJson).
   const session: RequestHandler = (_req, res) => {
     noStore(res);
-    res.json(currentSession(res));
+    sendJson(res, currentSession(res));
   };
 
   return { jsonBody, register, login, logout, session };
