@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Builds local stand-ins for the Dockerfile's and the chart's base images when no registry is
 # reachable: a Debian bookworm minbase root file system (debootstrap) plus the Node binary from
-# npm, and one with Debian's redis-server. They are tagged exactly like the official images so
-# that the real Dockerfile and chart run unchanged. A tag that already exists and is not one of
+# npm (the build stages), a distroless-style root with only the libraries that binary links (the
+# runtime stage, which copies node in), and one with Debian's redis-server. They are tagged
+# exactly like the official images so that the real Dockerfile and chart run unchanged. A tag that already exists and is not one of
 # these stand-ins (a real image pulled from Docker Hub) is left alone.
 set -euo pipefail
 
 node_version="${NODE_VERSION:-24.21.0}"
 npm_version="${NPM_VERSION:-11.21.2}"
 node_image="${NODE_IMAGE:-node:24-bookworm-slim}"
+runtime_image="${RUNTIME_IMAGE:-gcr.io/distroless/cc-debian12:nonroot}"
 redis_image="${REDIS_IMAGE:-redis:7.4-bookworm}"
 suite=bookworm
 mirror="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
@@ -91,6 +93,48 @@ if [ "$(state_of "$node_image" "$node_want")" = build ]; then
   echo "built stand-in $node_image (Debian $suite minbase + node $node_version, npm $npm_version)"
 else
   echo "$node_image is present; left as it is"
+fi
+
+# Distroless's "cc" image, rebuilt from the same Debian packages: the shared libraries a C/C++
+# program links (glibc, libgcc, libstdc++, libssl) and the few data files programs expect (CA
+# certificates, time zones, /etc/services, os-release), users root, nobody and nonroot (65532);
+# no shell, no package manager.
+runtime_want="distroless-cc-$suite+ca-$ca_sum"
+if [ "$(state_of "$runtime_image" "$runtime_want")" = build ]; then
+  full="$work/runtime-full"
+  dir="$work/runtime"
+  rootfs "$full" --include=tzdata,netbase,libssl3
+  mkdir -p "$dir/usr/bin" "$dir/usr/lib" "$dir/usr/lib64" "$dir/usr/sbin"
+  # The merged-/usr links first: dpkg -L names files through them (/lib/...), and tar then writes through them.
+  for link in bin lib lib64 sbin; do
+    if [ -L "$full/$link" ]; then cp -P "$full/$link" "$dir/$link"; fi
+  done
+  for package in base-files libc6 libgcc-s1 libstdc++6 libssl3 tzdata netbase; do
+    chroot "$full" dpkg -L "$package"
+  done | grep -Ev '^/usr/share/(doc|man|info|lintian|locale)(/|$)' | sort -u |
+    while IFS= read -r path; do
+      if [ -f "$full$path" ] || [ -L "$full$path" ]; then printf '%s\n' "${path#/}"; fi
+    done >"$work/runtime-files"
+  tar -C "$full" --no-recursion -cf - -T "$work/runtime-files" | tar -C "$dir" -xf -
+  if [ -z "$(ls "$dir/etc/ssl/certs" 2>/dev/null)" ] && [ "$ca_sum" != none ]; then
+    install -D -m 0644 "$host_ca" "$dir/etc/ssl/certs/ca-certificates.crt"
+  fi
+  printf '%s\n' 'root:x:0:0:root:/root:/sbin/nologin' 'nobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin' \
+    'nonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin' >"$dir/etc/passwd"
+  printf '%s\n' 'root:x:0:' 'nobody:x:65534:' 'nonroot:x:65532:' >"$dir/etc/group"
+  install -d -m 1777 "$dir/tmp"
+  install -d -m 0700 "$dir/root"
+  install -d -m 0700 -o 65532 -g 65532 "$dir/home/nonroot"
+  tar -C "$dir" -c . | docker import \
+    --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    --change 'ENV SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt' \
+    --change "LABEL $stamp_label=$runtime_want" \
+    --change 'USER 65532' \
+    --change 'WORKDIR /home/nonroot' \
+    - "$runtime_image" >/dev/null
+  echo "built stand-in $runtime_image (Debian $suite libraries, $(du -sm "$dir" | cut -f1) MB)"
+else
+  echo "$runtime_image is present; left as it is"
 fi
 
 redis_want="debian-$suite-redis-server"

@@ -27,7 +27,7 @@ try {
     },
     { timeoutMs: Number(readyTimeoutS) * 1000 },
   );
-  console.log(`smoke: docker run -> /readyz 200 in ${Date.now() - Number(startedAt)} ms`);
+  console.log(`smoke: ${container} ready ${Date.now() - Number(startedAt)} ms after docker run, as this client saw it (smoke-test.sh times it more closely)`);
 
   const username = 'smokeuser';
   const registered = await client.register(username, 'smoke-password-123456');

@@ -17,7 +17,7 @@ HELM3_VERSION := v3.22.0
 SKAFFOLD_HELM_DIR := $(TOOLS)/skaffold-helm
 SKAFFOLD := PATH="$(SKAFFOLD_HELM_DIR):$$PATH" skaffold
 
-.PHONY: tools chart-tools docker-up base-images image image-smoke kind-up kind-down deploy helm-test dev undeploy manifests test-chart
+.PHONY: tools chart-tools docker-up base-images image image-smoke image-rss kind-up kind-down deploy helm-test dev undeploy manifests test-chart
 
 chart-tools: ## Install pinned helm 4, kubectl 1.35 and kubeconform into .tools/ (what the chart checks need)
 	bash $(ROOT)/scripts/tools/install-kubectl-helm.sh
@@ -31,7 +31,7 @@ tools: chart-tools ## Install pinned helm 4, kubectl 1.35, kubeconform, kind and
 docker-up: ## Start a Docker daemon if none answers (installs docker.io when missing)
 	bash $(ROOT)/scripts/docker-up.sh
 
-base-images: docker-up ## Offline only: build local stand-ins for node:24-bookworm-slim and redis (debootstrap + npm)
+base-images: docker-up ## Offline only: build local stand-ins for node:24-bookworm-slim, distroless cc and redis (debootstrap + npm)
 	bash $(ROOT)/images/build-base-images.sh
 
 image: docker-up ## Build the runtime image, tagged with the package.json version (never :latest)
@@ -42,6 +42,9 @@ image: docker-up ## Build the runtime image, tagged with the package.json versio
 
 image-smoke: image ## Run the image read-only next to Redis: start-to-ready time, PID 1, login, SIGTERM exit 0
 	bash $(ROOT)/images/smoke-test.sh $(IMAGE):$(IMAGE_TAG)
+
+image-rss: image bench-deps ## The image under the chart's memory limit and make bench's load: req/s, CPU µs/request, peak RSS
+	bash $(ROOT)/images/rss-under-load.sh $(IMAGE):$(IMAGE_TAG)
 
 kind-up: tools docker-up ## Create the kind cluster (1 control plane, 2 workers) with metrics-server
 	@if kind get clusters 2>/dev/null | grep -qx '$(KIND_CLUSTER)'; then \

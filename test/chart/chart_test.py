@@ -883,6 +883,8 @@ def repo_checks(root, chart, schemas, res):
         assert f'redis_image="${{REDIS_IMAGE:-{redis}}}"' in script, f"base-images does not build the chart's {redis}"
         node = next(line.split("=", 1)[1] for line in read("Dockerfile").splitlines() if line.startswith("ARG NODE_IMAGE="))
         assert f'node_image="${{NODE_IMAGE:-{node}}}"' in script, f"base-images does not build the Dockerfile's {node}"
+        runtime = next(line.split("=", 1)[1] for line in read("Dockerfile").splitlines() if line.startswith("ARG RUNTIME_IMAGE="))
+        assert f'runtime_image="${{RUNTIME_IMAGE:-{runtime}}}"' in script, f"base-images does not build the Dockerfile's {runtime}"
         assert read("Dockerfile").rstrip().endswith('CMD ["node", "dist/server.js"]'), "runtime is not the last stage"
     check("offline stand-ins carry the Dockerfile's and the chart's image names", base_image_names)
 
