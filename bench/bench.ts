@@ -11,7 +11,7 @@ import { commitOf, imageRuntimeEnv, imageSize, loadAverage, machine, pinSelf } f
 import { profileVariants } from './profile.ts';
 import { report, summarise, type Results } from './report.ts';
 import { measure, type RoundContext, type Run } from './round.ts';
-import { readSettings, runKind, xwingEntry } from './settings.ts';
+import { CALIBRATION_VARIANT, readSettings, runKind, xwingEntry } from './settings.ts';
 import { defineVariants, xwingEnv, type Variant } from './variants.ts';
 
 const log = (message: string) => process.stderr.write(`bench: ${message}\n`);
@@ -50,15 +50,17 @@ try {
   } else {
     let failed = false;
     let rate = settings.fixedRate;
-    const express = variants.get(2);
-    if (!rate && express) {
-      // One calibration run of Express sets the fixed rate, so that every variant gets the same one.
-      log('calibration: variant 2 at saturation');
-      const calibration = await measure(ctx, express, 0, undefined);
-      if (calibration.saturation.failures > 0) throw new Error('variant 2 served errors during calibration');
+    const calibrated = variants.get(CALIBRATION_VARIANT);
+    if (!rate && calibrated) {
+      // One calibration run of xwing's hot route sets the fixed rate, the same for every variant: half
+      // of what xwing itself sustains, a load it is meant to serve with room to spare. (Half of bare
+      // Express's saturation, the earlier rate, was above xwing's own: its p99 then measured a queue.)
+      log(`calibration: variant ${CALIBRATION_VARIANT} at saturation`);
+      const calibration = await measure(ctx, calibrated, 0, undefined);
+      if (calibration.saturation.failures > 0) throw new Error(`variant ${CALIBRATION_VARIANT} served errors during calibration`);
       rate = Math.max(100, Math.round(calibration.saturation.rps / 2 / 100) * 100);
       results.settings.fixedRate = rate;
-      results.settings.fixedRateFrom = `half of a variant-2 calibration run (${Math.round(calibration.saturation.rps)} req/s), rounded to 100`;
+      results.settings.fixedRateFrom = `half of a variant-${CALIBRATION_VARIANT} calibration run (${Math.round(calibration.saturation.rps)} req/s), rounded to 100`;
     }
 
     for (let round = 1; round <= settings.rounds; round++) {

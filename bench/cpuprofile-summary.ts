@@ -4,6 +4,7 @@
 // Also a command: node bench/cpuprofile-summary.ts <file.cpuprofile>...
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { frameLayer, OTHER_LAYER } from './layers.ts';
 
 interface CallFrame {
   functionName: string;
@@ -43,6 +44,17 @@ export function summarise(path: string, top = 25) {
   const self = new Map<string, number>();
   const pkgSelf = new Map<string, number>();
   const pkgIncl = new Map<string, number>();
+  const layerTime = new Map<string, number>();
+  const layerOfNode = new Map<number, string>();
+  const layerOf = (id: number): string => {
+    const known = layerOfNode.get(id);
+    if (known !== undefined) return known;
+    const frame = byId.get(id)?.callFrame;
+    const up = parent.get(id);
+    const layer = (frame && frameLayer(frame, category(frame))) ?? (up === undefined ? OTHER_LAYER : layerOf(up));
+    layerOfNode.set(id, layer);
+    return layer;
+  };
   let total = 0;
   let idle = 0;
   profile.samples.forEach((id, i) => {
@@ -57,6 +69,7 @@ export function summarise(path: string, top = 25) {
     total += dt;
     add(self, `${f.functionName || '(anonymous)'} ${category(f)}:${f.lineNumber + 1}`, dt);
     add(pkgSelf, category(f), dt);
+    add(layerTime, layerOf(id), dt);
     const seen = new Set<string>();
     for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
       const frame = byId.get(at)?.callFrame;
@@ -72,6 +85,8 @@ export function summarise(path: string, top = 25) {
     selfByFunction: rank(self),
     selfByPackage: rank(pkgSelf),
     inclusiveByPackage: rank(pkgIncl),
+    /** Every layer (layers.ts), as a share of the busy time. */
+    byLayer: [...layerTime].sort((a, b) => b[1] - a[1]).map(([name, us]) => ({ name, share: us / total })),
   };
 }
 
@@ -79,6 +94,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   for (const file of process.argv.slice(2)) {
     const s = summarise(file);
     console.log(`# ${file}: ${s.busyMs} ms busy, ${s.idleMs} ms idle`);
+    console.log('\n## by layer');
+    for (const r of s.byLayer) console.log(`${(r.share * 100).toFixed(1).padStart(5)} %  ${r.name}`);
     for (const [title, rows] of [['self by package', s.selfByPackage], ['inclusive by package', s.inclusiveByPackage], ['self by function', s.selfByFunction]] as const) {
       console.log(`\n## ${title}`);
       for (const r of rows) console.log(`${String(r.percent).padStart(5)} %  ${r.name}`);

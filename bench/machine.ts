@@ -28,9 +28,12 @@ export function pinSelf(settings: Settings, log: (message: string) => void): voi
  */
 export function imageRuntimeEnv(xwingRoot: string): Record<string, string> {
   const dockerfile = readFileSync(join(xwingRoot, 'Dockerfile'), 'utf8');
-  const runtime = dockerfile.slice(dockerfile.search(/^FROM .* AS runtime$/m));
+  // Each stage's base and text; the runtime stage inherits the ENV of the stages it is built FROM.
+  const stages = new Map([...dockerfile.matchAll(/^FROM (\S+) AS (\S+)$([\s\S]*?)(?=^FROM |(?![\s\S]))/gm)].map(([, from, name, text]) => [name, { from, text }]));
+  const chain: string[] = [];
+  for (let stage = stages.get('runtime'); stage; stage = stage.from ? stages.get(stage.from) : undefined) chain.unshift(stage.text ?? '');
   const picked: Record<string, string> = {};
-  for (const [, name, value] of runtime.matchAll(/^ENV (NODE_OPTIONS|GLIBC_TUNABLES)=(\S+)$/gm)) if (name && value) picked[name] = value;
+  for (const text of chain) for (const [, name, value] of text.matchAll(/^ENV (NODE_OPTIONS|GLIBC_TUNABLES)=(\S+)$/gm)) if (name && value) picked[name] = value;
   if (Object.keys(picked).length === 0) throw new Error('found no ENV NODE_OPTIONS or GLIBC_TUNABLES in the Dockerfile runtime stage');
   return picked;
 }

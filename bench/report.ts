@@ -57,15 +57,26 @@ export function summarise(results: Results): Map<number, Summary> {
   return summaries;
 }
 
-/** Throughput of variant 7 over variant 3, overall and per round (each round runs both, one after the other). */
-function sentinelRatios(results: Results, s: Map<number, Summary>): { overall: number | undefined; rounds: number[] } {
-  const v3 = s.get(3)?.rps?.median;
-  const v7 = s.get(7)?.rps?.median;
+/**
+ * Throughput of variant `a` over variant `b`, of the medians and per round (each round runs both,
+ * one after the other, so a round's ratio shares its machine's state); and the inverse ratio of
+ * their CPU µs per request at saturation, which a busy load CPU or neighbour distorts far less.
+ */
+function ratios(results: Results, s: Map<number, Summary>, a: number, b: number): { overall: number | undefined; rounds: number[]; byCpu: number | undefined } {
+  const [rpsA, rpsB] = [s.get(a)?.rps?.median, s.get(b)?.rps?.median];
+  const [cpuA, cpuB] = [s.get(a)?.cpuUsSaturated?.median, s.get(b)?.cpuUsSaturated?.median];
   const byRound = (id: number) => new Map(good(results.variants[id]?.runs ?? []).map((r) => [r.round, r.saturation.rps]));
-  const [r3, r7] = [byRound(3), byRound(7)];
-  const rounds = [...r7].flatMap(([round, rps]) => (r3.has(round) ? [rps / (r3.get(round) ?? rps)] : []));
-  return { overall: v3 && v7 ? v7 / v3 : undefined, rounds };
+  const [ra, rb] = [byRound(a), byRound(b)];
+  const rounds = [...ra].flatMap(([round, rps]) => (rb.has(round) ? [rps / (rb.get(round) ?? rps)] : []));
+  return { overall: rpsA && rpsB ? rpsA / rpsB : undefined, rounds, byCpu: cpuA && cpuB ? cpuB / cpuA : undefined };
 }
+
+/** Met only if both ratios say so: either alone can flatter (a generator-bound baseline, or a busy app CPU). */
+const atLeast = (r: ReturnType<typeof ratios>, goal: number): boolean | undefined =>
+  r.overall === undefined || r.byCpu === undefined ? undefined : r.overall >= goal && r.byCpu >= goal;
+
+const ratioText = (r: ReturnType<typeof ratios>) =>
+  `×${fmt(r.overall, 2)} by throughput (by round ${r.rounds.map((x) => fmt(x, 2)).join(', ') || '–'}), ×${fmt(r.byCpu, 2)} by CPU µs per request at saturation`;
 
 export function report(results: Results, s: Map<number, Summary>, rate: number | undefined): string {
   const { settings, machine: m } = results;
@@ -80,7 +91,8 @@ export function report(results: Results, s: Map<number, Summary>, rate: number |
     }),
     '',
     `${settings.rounds} rounds, a fresh process per round and variant, ${settings.durationSeconds} s per measurement after ${settings.warmupSeconds} s of warm-up, ${settings.connections} connections, no pipelining; generator ${m.generator}, the same for saturation and for the fixed rate (wrk-rate.lua). CPU µs/req and peak RSS are the app process's (/proc utime+stime, VmHWM); app CPU % below ~95 means something other than the app limited throughput.`,
-    `Redis: one redis-server for variants 3–5; variant 7 in Sentinel mode against 3 redis-server (a primary, 2 replicas) and 3 Sentinels, every node with the shared charts/xwing/files/redis.conf (append-only, fsync every second).`,
+    `Fixed rate: ${settings.fixedRateFrom ?? 'BENCH_RATE'}.`,
+    `Redis: one redis-server for variants 3–6, 8 and 9; variant 7 in Sentinel mode against 3 redis-server (a primary, 2 replicas) and 3 Sentinels, every node with the shared charts/xwing/files/redis.conf (append-only, fsync every second).`,
     `xwing ${results.xwingCommit}. Machine: ${m.cpu ?? '?'}, ${m.cpus} CPUs, Linux ${m.kernel}, Node ${m.node}, Redis ${m.redis ?? '?'}; ${m.pinning}; niceness ${m.niceness}; load average at start ${m.loadAverage.join(' ')}, at end ${(results.loadAverageAtEnd ?? []).join(' ')}.`,
     `xwing runs with the image's runtime settings (Dockerfile ENV): ${Object.entries(settings.xwingImageEnv).map(([k, v]) => `${k}=${v}`).join(' ')}${Object.keys(settings.xwingExtraEnv).length ? `, plus BENCH_XWING_ENV ${Object.entries(settings.xwingExtraEnv).map(([k, v]) => `${k}=${v}`).join(',')}` : ''}.`,
   ];
@@ -104,7 +116,9 @@ export function report(results: Results, s: Map<number, Summary>, rate: number |
   }
 
   const v = (id: number, key: Measure) => s.get(id)?.[key]?.median;
-  const sentinel = sentinelRatios(results, s);
+  const sentinel = ratios(results, s, 7, 3);
+  const toLimit = ratios(results, s, 3, 9);
+  const toCommon = ratios(results, s, 3, 8);
   if (sentinel.overall !== undefined) {
     const pair = (key: Measure, digits = 0) => `${fmt(v(3, key), digits)} vs ${fmt(v(7, key), digits)}`;
     lines.push(
@@ -119,7 +133,9 @@ export function report(results: Results, s: Map<number, Summary>, rate: number |
   const oneCommand = [3, 7].filter((id) => v(id, 'redisSent') !== undefined);
   lines.push(
     '',
-    'Goals (issue 5; Sentinel mode: issue 12):',
+    'Goals (issue 5; Sentinel mode: issue 12; against the limit and the common stack, p99 at half of xwing\'s saturation: issue 15):',
+    goal(`v3 ≥ 0.7 × v9, the architecture's limit, by both ratios: ${ratioText(toLimit)}`, atLeast(toLimit, 0.7)),
+    goal(`v3 ≥ 3 × v8, the common stack with the same features, by both ratios: ${ratioText(toCommon)}`, atLeast(toCommon, 3)),
     goal(`v3 ≥ 0.5 × v2 throughput (${fmt(ratio(3, 2), 2)})`, has(2, 3) ? (ratio(3, 2) ?? 0) >= 0.5 : undefined),
     goal(`v3 ≥ 1.5 × v5 throughput (${fmt(ratio(3, 5), 2)})`, has(3, 5) ? (ratio(3, 5) ?? 0) >= 1.5 : undefined),
     goal(`v3 p99 ≤ 5 ms at ${rate}/s (${fmt(v(3, 'p99Ms'), 2)} ms)`, has(3) && v(3, 'p99Ms') !== undefined ? (v(3, 'p99Ms') ?? 0) <= 5 : undefined),

@@ -2,7 +2,9 @@
 import { join, resolve } from 'node:path';
 import { REPO_ROOT } from '../harness/index.ts';
 
-export const ALL_VARIANTS = [1, 2, 3, 4, 5, 6, 7];
+export const ALL_VARIANTS = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
+/** xwing GET /auth/session: the fixed rate is half of its saturation. */
+export const CALIBRATION_VARIANT = 3;
 
 export type Settings = ReturnType<typeof readSettings>;
 
@@ -16,7 +18,7 @@ export function readSettings(env: NodeJS.ProcessEnv) {
   };
   const niceness = Number(env.BENCH_NICE ?? -20);
   if (!Number.isInteger(niceness) || niceness < -20 || niceness > 19) throw new Error('BENCH_NICE must be an integer from -20 to 19');
-  const variants = (env.BENCH_VARIANTS ?? (profiling ? '3,4' : ALL_VARIANTS.join(','))).split(',').map(Number);
+  const variants = (env.BENCH_VARIANTS ?? (profiling ? '3,9' : ALL_VARIANTS.join(','))).split(',').map(Number);
   for (const id of variants) if (!ALL_VARIANTS.includes(id)) throw new Error(`unknown variant ${id} in BENCH_VARIANTS (1..${ALL_VARIANTS.length})`);
   const pairs = (env.BENCH_XWING_ENV ?? '').split(',').filter(Boolean);
   for (const pair of pairs) if (!pair.includes('=')) throw new Error(`BENCH_XWING_ENV: ${pair} is not K=V`);
@@ -28,7 +30,7 @@ export function readSettings(env: NodeJS.ProcessEnv) {
     durationSeconds: num('BENCH_DURATION_S', smoke ? 3 : 10),
     connections: num('BENCH_CONNECTIONS', 100),
     coldStarts: num('BENCH_COLD_STARTS', smoke ? 1 : 7),
-    /** Undefined: half of a variant-2 calibration run. */
+    /** Undefined: half of a calibration run of CALIBRATION_VARIANT. */
     fixedRate: env.BENCH_RATE ? num('BENCH_RATE', 0) : undefined,
     fixedRateFrom: undefined as string | undefined,
     appCpu: env.BENCH_APP_CPU ?? '0',

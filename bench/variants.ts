@@ -122,6 +122,28 @@ export function defineVariants(ctx: VariantContext): Map<number, Variant> {
     pids: () => [...topology().nodes, ...topology().sentinels].map((server) => server.process.pid),
   };
 
+  // The collector of the traced variants: one OTLP receiver for the run, pinned to the load CPU.
+  let sink: Promise<string> | undefined;
+  const sinkEndpoint = () =>
+    (sink ??= (async () => {
+      const proc = group.spawn('otlp-sink', 'taskset', ['-c', settings.loadCpu, process.execPath, join(here, 'otlp-sink.ts')], { env: { PATH: process.env.PATH } });
+      let endpoint: string | undefined;
+      await waitFor('the OTLP sink listening', () => {
+        if (!proc.alive) throw new StopWaiting(`the OTLP sink exited at start; see ${proc.logPath}`);
+        endpoint = /otlp-sink listening on (\S+)/.exec(proc.output())?.[1];
+        return endpoint !== undefined;
+      }, { timeoutMs: 10_000 });
+      return endpoint ?? '';
+    })());
+  /** xwing with tracing on, sampling `ratio` of the requests (none carries a traceparent), exporting to the sink. */
+  const traced = (id: number, name: string, ratio: string): Variant => ({
+    ...xwing(id, name, '/auth/session', standalone, xwingLogin),
+    start: async (label, nodeOptions = []) => {
+      const tracing = { OTEL_EXPORTER_OTLP_ENDPOINT: await sinkEndpoint(), OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: ratio };
+      return startApp(group, { name: label, entry: xwingEntry(settings), env: withNodeOptions({ ...xwingEnv(ctx, standalone.env()), ...tracing }, nodeOptions), prefix });
+    },
+  });
+
   const baseline = (id: number, name: string, file: string, logs: boolean, usesRedis: boolean, seed: Variant['seed']): Variant => ({
     id,
     name,
@@ -147,6 +169,10 @@ export function defineVariants(ctx: VariantContext): Map<number, Variant> {
     baseline(5, 'express-session + connect-redis', 'express-session.mjs', true, true, baselineLogin),
     baseline(6, 'in-memory Map sessions', 'memory-sessions.mjs', true, false, baselineLogin),
     xwing(7, 'xwing GET /auth/session, Sentinel mode', '/auth/session', replicated, xwingLogin),
+    baseline(8, 'common stack, same features', 'common-stack.mjs', true, true, baselineLogin),
+    baseline(9, 'limit: Express 5 + one GETEX', 'getex-limit.mjs', false, true, baselineLogin),
+    traced(10, 'xwing GET /auth/session, traced 100 %', '1'),
+    traced(11, 'xwing GET /auth/session, traced 10 %', '0.1'),
   ];
   return new Map(variants.map((v) => [v.id, v]));
 }
