@@ -17,7 +17,7 @@ $(BENCH_DEPS_STAMP): $(BENCH_DIR)/package.json $(BENCH_DIR)/package-lock.json | 
 bench-deps: $(BENCH_DEPS_STAMP) ## Install the bench's own npm deps (bench/package-lock.json) and wrk, redis-server
 	@$(ROOT)/scripts/apt-ensure.sh wrk:wrk redis-server:redis-server redis-cli:redis-tools taskset:util-linux
 
-bench: build bench-deps ## Full benchmark: 11 variants x 3 rounds (the common stack, the GETEX limit, Sentinel mode, tracing), cold start, image size (~12 min, needs 2 CPUs)
+bench: build bench-deps ## Full benchmark: 11 variants x 3 rounds (the common stack, the GETEX limit, Sentinel mode, tracing), cold start, image size (~15 min, needs 2 CPUs)
 	@node "$(BENCH_DIR)/bench.ts"
 
 bench-smoke: build bench-deps ## Short bench run for CI (about a minute): fails if a variant does not start or serves errors
