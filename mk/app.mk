@@ -8,8 +8,8 @@ DEPS_STAMP := $(ROOT)/node_modules/.package-lock.json
 node: ## Install the pinned Node.js 24 LTS into .tools/node (from the npm registry)
 	@NODE_VERSION=$(NODE_VERSION) $(ROOT)/scripts/install-node.sh >/dev/null
 
-system-deps: ## Install the Debian packages the service and its tests need (redis-server)
-	@$(ROOT)/scripts/apt-ensure.sh redis-server:redis-server redis-cli:redis-tools
+system-deps: ## Install the Debian packages the service and its tests need (redis-server; rsvg-convert for the run report's PNG)
+	@$(ROOT)/scripts/apt-ensure.sh redis-server:redis-server redis-cli:redis-tools rsvg-convert:librsvg2-bin
 
 $(DEPS_STAMP): $(ROOT)/package.json $(ROOT)/package-lock.json | node
 	cd $(ROOT) && npm ci --no-audit --no-fund

@@ -3,7 +3,7 @@
 
 .PHONY: test-report test-skaffold
 
-test-report: node ## Unit tests of the run report (loadtest/report, node --test)
+test-report: node system-deps ## Unit tests of the run report (loadtest/report, node --test)
 	node --test $(ROOT)/loadtest/report/report.test.mjs
 
 test-skaffold: tools ## skaffold.yaml checks: every profile valid and keeping the Helm release, offline render with the built tag
