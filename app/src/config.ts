@@ -101,7 +101,7 @@ export const configSchema = z.object({
     description:
       'A Redis command that takes longer fails, and the request gets a 503. A command queued behind a stalled pipeline is timed only once that pipeline gives up, so a stalled request can take up to twice this.',
   }),
-  REDIS_CONNECT_TIMEOUT_MS: integer(2000, 10, 60_000).meta({ description: 'TCP connect timeout to Redis.' }),
+  REDIS_CONNECT_TIMEOUT_MS: integer(2000, 10, 60_000).meta({ description: 'TCP connect timeout to Redis; in Sentinel mode also how long a Sentinel may take to name the primary before the next one is asked.' }),
   REDIS_SENTINELS: sentinelList.meta({
     description:
       'Sentinel mode: comma-separated `host:port` of the Sentinels (IPv6 as `[addr]:port`). The app asks them for the primary and follows every failover.',

@@ -14,7 +14,7 @@ import { createLogger } from './logging/logger.ts';
 import { createMetrics } from './metrics/metrics.ts';
 import { createMetricsServer } from './metrics/server.ts';
 import { packageVersion } from './package-version.ts';
-import { createRedis } from './redis/client.ts';
+import { createRedis, reconnectUnlessClosed } from './redis/client.ts';
 import { loadTracing } from './telemetry/tracing.ts';
 
 /** Readiness must answer well inside the kubelet's probe timeout (1 s by default). */
@@ -51,10 +51,12 @@ async function runWorker(config: Config, clustered: boolean): Promise<void> {
   const servedBy = config.POD_NAME ?? hostname();
   const metrics = createMetrics({ version: packageVersion(), commit: config.BUILD_COMMIT });
   const tracing = await loadTracing(config, { logger, servedBy, version: packageVersion() });
+  let redisClosing = false;
   const connect = (name: string) => {
     const client = createRedis(config, `xwing:${servedBy}:${process.pid}${name}`, tracing);
     client.on('error', (error: Error) => logger.warn({ connection: name || 'main', error: error.message }, 'redis connection error'));
     client.on('ready', () => logger.info({ connection: name || 'main' }, 'redis ready'));
+    reconnectUnlessClosed(client, () => redisClosing, () => logger.warn({ connection: name || 'main' }, 'redis client ended unasked; connecting again'));
     // Start serving even if Redis is down: liveness stays green and readiness reports the outage.
     client.connect().catch((error: unknown) => logger.warn({ err: error }, 'redis not reachable yet; retrying'));
     return client;
@@ -109,6 +111,7 @@ async function runWorker(config: Config, clustered: boolean): Promise<void> {
     },
     onSignal: async () => {
       metricsServer?.close();
+      redisClosing = true;
       await Promise.all([
         ...redisClients.map((client) => client.quit().catch(() => client.disconnect())),
         tracing?.shutdown(TRACE_FLUSH_TIMEOUT_MS),

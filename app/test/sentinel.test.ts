@@ -7,10 +7,10 @@ const PASSWORD = 'sentinel suite password';
 const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Three redis-server and three Sentinels, two app processes in Sentinel mode: the chart's replication mode on loopback. */
-async function fleet(name: string) {
+async function fleet(name: string, extraEnv: Record<string, string> = {}) {
   const group = testGroup(`xwing-sentinel-${name}-`);
   const redis = await startReplicated(group, { name, dir: `${group.stateDir}/redis`, downAfterMs: 1000, failoverTimeoutMs: 5000 });
-  const env = { ...redis.appEnv(), REDIS_COMMAND_TIMEOUT_MS: '500', REDIS_WAIT_TIMEOUT_MS: '300' };
+  const env = { ...redis.appEnv(), REDIS_COMMAND_TIMEOUT_MS: '500', REDIS_WAIT_TIMEOUT_MS: '300', ...extraEnv };
   const apps = await Promise.all(['a', 'b'].map((id) => startApp(group, { name: `${name}-${id}`, env, entry: 'src' })));
   const client = new ApiClient(apps[0]!.url);
   return { group, redis, apps, client };
@@ -77,6 +77,35 @@ describe('Sentinel mode, against three redis-server and three Sentinels', () => 
     expect((await old.info('replication')).get('role')).toBe('slave');
     const { token } = await client.login(user!.username, PASSWORD);
     expect((await client.session(token)).status).toBe(200);
+    client.close();
+  });
+
+  it('connects again when a failover is announced while it still asks a Sentinel that does not answer for the primary', async () => {
+    // The app asks the first Sentinel first; stopped, it holds each connect for the connect timeout,
+    // which makes the window in which ioredis 6.0 would end the client for good (redis/client.ts) seconds long.
+    const { redis, apps, client } = await fleet('announced', { REDIS_CONNECT_TIMEOUT_MS: '3000', REDIS_WAIT_REPLICAS: '0' });
+    const [user] = await client.createUsers(`announced-${randomUUID().slice(0, 6)}`, 1, PASSWORD);
+    const old = await redis.primary();
+    const [silent, other] = redis.sentinels;
+    await silent!.kill('SIGSTOP');
+    try {
+      // Dropped by the server, the app's connection reconnects through the silent Sentinel; the old
+      // connection's failover detector is still subscribed and hears the switch.
+      await old.cli('CLIENT', 'KILL', 'TYPE', 'normal');
+      await other!.cli('SENTINEL', 'FAILOVER', redis.masterName);
+      await redis.waitForPrimary({ not: old, timeoutMs: 15_000 });
+      const deadline = Date.now() + 15_000;
+      let status = 0;
+      while (Date.now() < deadline && status !== 200) {
+        // A request may be held for up to REDIS_FAILOVER_HOLD_MS, as long as the client waits: 0 then.
+        status = await client.session(user!.token).then((res) => res.status, () => 0);
+        if (status !== 200) await settle(200);
+      }
+      expect(status).toBe(200);
+      await apps[0]!.waitForOutput(/redis client ended unasked; connecting again/, 2000);
+    } finally {
+      await silent!.kill('SIGCONT');
+    }
     client.close();
   });
 });

@@ -32,6 +32,9 @@ function sentinelOptions(settings: RedisSettings, password: string | undefined):
     // ioredis's default never gives up, which is right, but grows no further than this either:
     // during a failover the Sentinels answer again within seconds.
     sentinelRetryStrategy: (attempt) => Math.min(100 * attempt, 1000),
+    // Without it a Sentinel that accepts the connection but never answers (hung, or its node cut
+    // off after the handshake) holds every reconnect for good; with it the next Sentinel is asked.
+    sentinelCommandTimeout: settings.REDIS_CONNECT_TIMEOUT_MS,
   };
 }
 
@@ -68,6 +71,26 @@ function redisOptions(settings: RedisSettings): RedisOptions {
     retryStrategy: (attempt) => Math.min(50 * 2 ** Math.min(attempt, 10), 500),
     lazyConnect: true,
   };
+}
+
+/**
+ * Connects again, after `delayMs`, whenever the client ends although `closing()` says the app did
+ * not close it. ioredis 6.0 can end a Sentinel-mode client for good: the failover detector of a
+ * connection whose socket was destroyed (the socket timeout, during a paused or hung primary) is
+ * only replaced once the next connection is up, so a +switch-master that arrives while the client
+ * is still asking the Sentinels for the primary aborts that connect ("Connection is closed.") and
+ * the client ends, with nothing to reconnect it. Seen in a requested failover under load: the app
+ * answered 503 until it was restarted.
+ */
+export function reconnectUnlessClosed(client: Redis, closing: () => boolean, onReconnect: () => void, delayMs = 100): void {
+  client.on('end', () => {
+    if (closing()) return;
+    onReconnect();
+    // Failures surface as the client's 'error' events, and a connect that ends again comes back here.
+    setTimeout(() => {
+      if (!closing() && client.status === 'end') client.connect().catch(() => undefined);
+    }, delayMs);
+  });
 }
 
 /** Creates the client without connecting; the caller decides when to connect. With `tracing`, its commands become spans. */
