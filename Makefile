@@ -16,4 +16,4 @@ help: ## List the targets with what they do
 include $(sort $(wildcard $(ROOT)/mk/*.mk))
 
 .PHONY: test
-test: lint lint-openapi typecheck test-generated test-report coverage test-chart test-ops ## Lint (code and API contract), types, generated files current, every unit test (report; app with coverage), chart checks, dashboard and alerts against Prometheus
+test: lint lint-openapi typecheck test-generated coverage test-chart test-ops ## Lint (code and API contract), types, generated files current, every unit test (one vitest run, the app's with coverage), chart checks, dashboard and alerts against Prometheus

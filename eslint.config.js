@@ -30,7 +30,7 @@ export default tseslint.config(
     },
   },
   {
-    // Scripts around the service (load tests, benchmarks, fault suites, reports) are plain JavaScript.
+    // The k6 scripts, the benchmark's baseline programs and the chart's test client are plain JavaScript.
     files: ['**/*.js', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
     languageOptions: { ...tseslint.configs.disableTypeChecked.languageOptions, globals: { ...globals.node } },

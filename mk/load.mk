@@ -35,12 +35,12 @@ test-fleet: k6 load-deps build ## Short bounded fleet-churn for CI (fails when a
 	@DURATION=$${DURATION:-50s} CHAOS_ROUNDS=$${CHAOS_ROUNDS:-4} CHAOS_WARMUP_S=5 CHAOS_INTERVAL_S=4 \
 	  "$(NODE_BIN)/node" "$(ROOT)/loadtest/fleet/run.ts"
 
-load: k6 load-deps ## k6 scale-out on the cluster (KUBECONFIG, XWING_NAMESPACE, XWING_RELEASE) with the sampler
+load: k6 load-deps node ## k6 scale-out on the cluster (KUBECONFIG, XWING_NAMESPACE, XWING_RELEASE) with the sampler
 	@bash "$(ROOT)/loadtest/cluster/run.sh" scale-out
 
-churn: k6 load-deps ## k6 churn on the cluster: pod deletions, one rollout restart, one Redis pod deletion (with replication: the primary's, failover marked)
+churn: k6 load-deps node ## k6 churn on the cluster: pod deletions, one rollout restart, one Redis pod deletion (with replication: the primary's, failover marked)
 	@bash "$(ROOT)/loadtest/cluster/run.sh" churn
 
-report: load-deps ## Render RUN (default: newest results/*/) as report.html, report.png and summary.md
+report: node load-deps ## Render RUN (default: newest results/*/) as report.html, report.png and summary.md
 	@[ -n "$(RUN)" ] || { echo "no run folder under results/; run make fleet-churn first" >&2; exit 2; }
-	@node "$(ROOT)/loadtest/report/report.mjs" "$(RUN)"
+	@"$(NODE_BIN)/node" "$(ROOT)/loadtest/report/report.ts" "$(RUN)"

@@ -18,7 +18,6 @@ case $SCRIPT in
   *) die "usage: run.sh scale-out|churn" ;;
 esac
 SCALE_OUT_MIN_PEAK=${SCALE_OUT_MIN_PEAK:-4}
-NODE=${NODE:-node}
 for tool in "$KUBECTL" jq curl "$NODE"; do
   command -v "$tool" >/dev/null || die "$tool not found"
 done

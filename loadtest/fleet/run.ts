@@ -92,7 +92,7 @@ async function main(): Promise<number> {
     await group.stopAll();
     log('fleet stopped');
   }
-  const report = group.spawn('report', process.execPath, [join(REPO_ROOT, 'loadtest', 'report', 'report.mjs'), runDir]);
+  const report = group.spawn('report', process.execPath, [join(REPO_ROOT, 'loadtest', 'report', 'report.ts'), runDir]);
   const reportExit = await report.exited;
   process.stdout.write(report.output());
   for (const problem of result.problems) log(problem);

@@ -4,6 +4,8 @@
 # functions and needs ROOT set.
 
 K6=${K6:-$ROOT/.tools/bin/k6}
+# The report is TypeScript, run by type stripping: the pinned Node 24 (make node), not the shell's node.
+NODE=${NODE:-$ROOT/.tools/node/bin/node}
 K6_API_PORT=${K6_API_PORT:-16565}
 # Tags kept on every streamed sample: enough for the report, small enough to keep the stream cheap.
 K6_SYSTEM_TAGS=status,method,name,scenario,expected_response,error_code,check
@@ -138,7 +140,7 @@ require_events() {
 # run's own checks failed, else the report's status.
 finish_run() {
   local check_rc=$1 report_rc=0
-  "${NODE:-node}" "$ROOT/loadtest/report/report.mjs" "$RUN_DIR" || report_rc=$?
+  "$NODE" "$ROOT/loadtest/report/report.ts" "$RUN_DIR" || report_rc=$?
   if ((K6_RC != 0)); then
     log "k6 failed (exit $K6_RC: 99 means a threshold failed)"
     exit "$K6_RC"

@@ -1,5 +1,5 @@
 // The dashboard's panels as one SVG, laid out on Grafana's 24-column grid: each panel the lines of
-// its queries' range results. Same look as the run report (loadtest/report/chart.mjs): plain SVG with
+// its queries' range results. Same look as the run report (loadtest/report/svg.ts): plain SVG with
 // its fonts named, so rsvg-convert draws what a browser shows.
 import type { Dashboard, DashboardPanel } from './dashboard.ts';
 

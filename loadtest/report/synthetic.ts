@@ -4,15 +4,27 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
+import type { BecameReady, Digest, K6Point, K6Tags, LogEvent, RunMeta, Sample, ShellEvent, ThresholdRow } from './types.ts';
 
-export function writeSyntheticRun(dir, { lostSessions = 0, seconds = 120, cluster = false } = {}) {
+export interface SyntheticOptions {
+  lostSessions?: number;
+  seconds?: number;
+  /** The cluster harness's shapes (events by kind, the HPA sampler) instead of the fleet's. */
+  cluster?: boolean;
+}
+
+type EventLine = (t: number, kind: string, target: string, detail?: string) => string;
+
+export function writeSyntheticRun(dir: string, { lostSessions = 0, seconds = 120, cluster = false }: SyntheticOptions = {}): { requests: number; failed: number } {
   mkdirSync(dir, { recursive: true });
   const t0 = Date.UTC(2026, 0, 1, 12, 0, 0);
-  const lines = [];
-  const point = (metric, ms, value, tags) =>
-    lines.push(JSON.stringify({ metric, type: 'Point', data: { time: new Date(ms).toISOString(), value, tags } }));
+  const lines: string[] = [];
+  const point = (metric: string, ms: number, value: number, tags: K6Tags): void => {
+    const p: K6Point = { metric, type: 'Point', data: { time: new Date(ms).toISOString(), value, tags } };
+    lines.push(JSON.stringify(p));
+  };
   let rand = 7;
-  const rnd = () => ((rand = (rand * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const rnd = (): number => (rand = (rand * 1103515245 + 12345) % 2147483648) / 2147483648;
   let requests = 0;
   let failed = 0;
   const names = ['fleet-0-g0', 'fleet-1-g0', 'fleet-2-g0'];
@@ -37,55 +49,57 @@ export function writeSyntheticRun(dir, { lostSessions = 0, seconds = 120, cluste
   writeFileSync(join(dir, 'k6-churn.json.gz'), gzipSync(lines.join('\n')));
 
   // The cluster harness (lib/harness.sh) writes {ts, kind}; the fleet, on the TypeScript harness, EventLog's {t, ms, event}.
-  const ev = cluster
-    ? (t, kind, target, detail = '') => JSON.stringify({ ts: t0 + t * 1000, kind, target, detail })
-    : (t, event, target, detail = '') => JSON.stringify({ t: new Date(t0 + t * 1000).toISOString(), ms: t * 1000, event, target, detail });
+  const ev: EventLine = cluster
+    ? (t, kind, target, detail = '') => JSON.stringify({ ts: t0 + t * 1000, kind, target, detail } satisfies ShellEvent)
+    : (t, event, target, detail = '') => JSON.stringify({ t: new Date(t0 + t * 1000).toISOString(), ms: t * 1000, event, target, detail } satisfies LogEvent);
   if (cluster) {
     writeFileSync(join(dir, 'events.jsonl'), [
       ev(0, 'load-start', 'k6'), ev(30, 'pod-delete', 'xwing-7d9-abcde'), ev(55, 'rollout-restart', 'xwing'),
       ev(70, 'rollout-done', 'xwing'), ev(85, 'redis-delete', 'xwing-redis-0'), ev(97, 'redis-ready', 'xwing-redis-0'),
       ev(seconds, 'load-end', 'k6', 'exit 0'),
     ].join('\n') + '\n');
-    const samples = [];
+    const samples: string[] = [];
     for (let t = -10; t <= seconds; t += 5) {
       const cpu = t < 0 ? 5 : t < 60 ? 40 + t * 1.5 : Math.max(10, 130 - (t - 60) * 2);
       const desired = t < 20 ? 2 : t < 90 ? 5 : 3;
       // The HPA decides at 19 s; its three pods are created at 19-20 s and Ready 3, 4 and 6 s after it;
       // the pod deleted at 30 s is replaced at 31 s, Ready 2 s after its creation.
       const lastScale = t < 20 ? t0 - 600_000 : t < 90 ? t0 + 19_000 : t0 + 89_000;
-      const pod = (name, created, ready) => ({ pod: name, created_ms: t0 + created * 1000, ready_ms: t0 + ready * 1000 });
+      const pod = (name: string, created: number, ready: number): BecameReady => ({ pod: name, created_ms: t0 + created * 1000, ready_ms: t0 + ready * 1000 });
       const becameReady = t === -10 ? [pod('xwing-old-1', -600, -590), pod('xwing-old-2', -600, -591)] : t === 25 ? [pod('xwing-new-1', 19, 22), pod('xwing-new-2', 19, 23), pod('xwing-new-3', 20, 25)] : t === 35 ? [pod('xwing-replaced', 31, 33)] : [];
-      samples.push(JSON.stringify({ ts: t0 + t * 1000, replicas_desired: desired, replicas_current: desired, cpu_percent: Math.round(cpu), cpu_target: 60, hpa_min: 2, hpa_max: 8, pods_total: desired, pods_ready: t < 25 ? 2 : t < 95 ? 5 : 3, restarts: 0, deletions: t > 30 ? 1 : 0, redis_ready: !(t >= 85 && t < 97), hpa_last_scale_ms: lastScale, became_ready: becameReady }));
+      samples.push(JSON.stringify({ ts: t0 + t * 1000, replicas_desired: desired, replicas_current: desired, cpu_percent: Math.round(cpu), cpu_target: 60, hpa_min: 2, hpa_max: 8, pods_total: desired, pods_ready: t < 25 ? 2 : t < 95 ? 5 : 3, restarts: 0, deletions: t > 30 ? 1 : 0, redis_ready: !(t >= 85 && t < 97), hpa_last_scale_ms: lastScale, became_ready: becameReady } satisfies Sample));
     }
     writeFileSync(join(dir, 'samples.jsonl'), samples.join('\n') + '\n');
   } else {
-  writeFileSync(join(dir, 'events.jsonl'), [
-    ev(0, 'load-start', 'k6'), ev(38, 'sigterm', 'fleet-1-g0'), ev(40, 'start', 'fleet-1-g1'),
-    ev(41, 'ready', 'fleet-1-g1'), ev(60, 'redis-stop', 'redis', 'SIGTERM'), ev(61.5, 'redis-start', 'redis'),
-    ev(79, 'sigkill', 'fleet-2-g0'), ev(80, 'start', 'fleet-2-g1'), ev(81, 'ready', 'fleet-2-g1'),
-    ev(seconds, 'load-end', 'k6', 'exit 0'),
-  ].join('\n') + '\n');
-  const samples = [];
-  for (let t = 0; t <= seconds; t += 2) {
-    const down = (t >= 38 && t < 41) || (t >= 79 && t < 81) ? 1 : 0;
-    samples.push(JSON.stringify({ ts: t0 + t * 1000, replicas_desired: 3, replicas_current: 3 - down, pods_ready: 3 - down, restarts: t > 80 ? 2 : t > 40 ? 1 : 0, deletions: t > 79 ? 2 : t > 38 ? 1 : 0, cpu_percent: null }));
+    writeFileSync(join(dir, 'events.jsonl'), [
+      ev(0, 'load-start', 'k6'), ev(38, 'sigterm', 'fleet-1-g0'), ev(40, 'start', 'fleet-1-g1'),
+      ev(41, 'ready', 'fleet-1-g1'), ev(60, 'redis-stop', 'redis', 'SIGTERM'), ev(61.5, 'redis-start', 'redis'),
+      ev(79, 'sigkill', 'fleet-2-g0'), ev(80, 'start', 'fleet-2-g1'), ev(81, 'ready', 'fleet-2-g1'),
+      ev(seconds, 'load-end', 'k6', 'exit 0'),
+    ].join('\n') + '\n');
+    const samples: string[] = [];
+    for (let t = 0; t <= seconds; t += 2) {
+      const down = (t >= 38 && t < 41) || (t >= 79 && t < 81) ? 1 : 0;
+      samples.push(JSON.stringify({ ts: t0 + t * 1000, replicas_desired: 3, replicas_current: 3 - down, pods_ready: 3 - down, restarts: t > 80 ? 2 : t > 40 ? 1 : 0, deletions: t > 79 ? 2 : t > 38 ? 1 : 0, cpu_percent: null } satisfies Sample));
+    }
+    writeFileSync(join(dir, 'samples.jsonl'), samples.join('\n') + '\n');
   }
-  writeFileSync(join(dir, 'samples.jsonl'), samples.join('\n') + '\n');
-  }
-  const thresholds = [
+  const thresholds: ThresholdRow[] = [
     { metric: 'session_lost', threshold: 'count==0', ok: lostSessions === 0 },
     { metric: 'http_req_failed', threshold: 'rate<0.02', ok: failed / requests < 0.02 },
     { metric: 'http_req_duration{expected_response:true}', threshold: 'p(95)<1500', ok: true },
     { metric: 'replicas_seen', threshold: 'max>=3', ok: true },
   ];
-  writeFileSync(join(dir, 'digest-churn.json'), JSON.stringify({
+  const digest: Digest = {
     script: 'churn', base_url: 'http://127.0.0.1:18000', passed: thresholds.every((t) => t.ok),
     requests, request_rate: requests / seconds, failed, failed_rate: failed / requests, session_lost: lostSessions,
     p95_ms: 98.2, p99_ms: 171.4, replicas_seen_max: 3, dropped_iterations: 0, checks_rate: 1 - failed / requests,
     iterations: requests, thresholds,
-  }));
-  writeFileSync(join(dir, 'run.json'), JSON.stringify(cluster
+  };
+  writeFileSync(join(dir, 'digest-churn.json'), JSON.stringify(digest));
+  const meta: RunMeta = cluster
     ? { kind: 'cluster', label: 'synthetic: release xwing via NodePort' }
-    : { kind: 'fleet', label: 'synthetic: 3 processes behind nginx' }));
+    : { kind: 'fleet', label: 'synthetic: 3 processes behind nginx' };
+  writeFileSync(join(dir, 'run.json'), JSON.stringify(meta));
   return { requests, failed };
 }

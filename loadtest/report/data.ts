@@ -3,82 +3,101 @@ import { createReadStream, existsSync, readdirSync, readFileSync } from 'node:fs
 import { createGunzip } from 'node:zlib';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
+import type { Bucket, Digest, K6Line, K6Point, LoadedRun, LogEvent, NginxRetries, ReplicaTotal, RunEvent, Sample, ShellEvent } from './types.ts';
 
 // The scripts whose streams the report charts, most telling first; smoke only when nothing else ran.
 const MAIN_SCRIPTS = ['churn', 'scale-out', 'smoke'];
 
-function readJsonLines(file) {
+interface SecondAcc {
+  reqs: number;
+  failed: number;
+  durations: number[];
+  lost: number;
+  dropped: number;
+  replicas: Set<string>;
+}
+
+function readJsonLines(file: string): unknown[] {
   if (!existsSync(file)) return [];
   return readFileSync(file, 'utf8')
     .split('\n')
     .filter((line) => line.trim() !== '')
-    .map((line) => JSON.parse(line));
+    .map((line): unknown => JSON.parse(line));
 }
 
-function readJson(file) {
-  return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : null;
+function readDigest(file: string): Digest | null {
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Digest) : null;
 }
 
-export function mainScript(runDir) {
+/** The main script's k6 stream, compressed preferred. */
+export function mainStream(runDir: string): { script: string; stream: string } {
   const files = new Set(readdirSync(runDir));
-  const script = MAIN_SCRIPTS.find((s) => files.has(`k6-${s}.json.gz`) || files.has(`k6-${s}.json`));
-  if (!script) throw new Error(`${runDir}: no k6-<script>.json(.gz) stream (run k6 with --out json=...)`);
-  return script;
+  for (const script of MAIN_SCRIPTS) {
+    const name = [`k6-${script}.json.gz`, `k6-${script}.json`].find((f) => files.has(f));
+    if (name) return { script, stream: join(runDir, name) };
+  }
+  throw new Error(`${runDir}: no k6-<script>.json(.gz) stream (run k6 with --out json=...)`);
 }
 
-function quantile(sorted, q) {
-  if (sorted.length === 0) return null;
+function quantile(sorted: readonly number[], q: number): number | null {
   const pos = (sorted.length - 1) * q;
   const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+  const below = sorted[lo];
+  const above = sorted[Math.ceil(pos)];
+  // Only an empty list has neither.
+  if (below === undefined || above === undefined) return null;
+  return below + (above - below) * (pos - lo);
 }
 
-async function* points(file) {
+async function* points(file: string): AsyncGenerator<K6Point> {
   const input = file.endsWith('.gz') ? createReadStream(file).pipe(createGunzip()) : createReadStream(file);
   const lines = createInterface({ input, crlfDelay: Infinity });
   for await (const line of lines) {
     if (line === '') continue;
-    const rec = JSON.parse(line);
+    const rec = JSON.parse(line) as K6Line;
     if (rec.type === 'Point') yield rec;
   }
 }
 
 // nginx access log (fleet mode): a request that tried more than one upstream was retried by nginx.
-function nginxRetries(file) {
+function nginxRetries(file: string): NginxRetries | null {
   if (!existsSync(file)) return null;
   let total = 0;
   let retried = 0;
   let retriedFailed = 0;
   for (const line of readFileSync(file, 'utf8').split('\n')) {
-    const m = line.match(/^(\S+) (\d{3}) \S+ \S+ "([^"]*)" "([^"]*)"/);
+    const m = /^(\S+) (\d{3}) \S+ \S+ "([^"]*)" "([^"]*)"/.exec(line);
     if (!m) continue;
+    const [, , status, upstreams = ''] = m;
     total += 1;
-    if (m[3].includes(',') || m[3].includes(' : ')) {
+    if (upstreams.includes(',') || upstreams.includes(' : ')) {
       retried += 1;
-      if (Number(m[2]) >= 500) retriedFailed += 1;
+      if (Number(status) >= 500) retriedFailed += 1;
     }
   }
   return { total, retried, retriedFailed };
 }
 
-export async function loadRun(runDir) {
-  const script = mainScript(runDir);
-  const stream = ['json.gz', 'json'].map((ext) => join(runDir, `k6-${script}.${ext}`)).find(existsSync);
-  // The harness's EventLog writes {t, event, ...}; the cluster harness (lib/harness.sh) {ts, kind, ...}.
-  const events = readJsonLines(join(runDir, 'events.jsonl')).map((e) => ({ ...e, ts: e.ts ?? Date.parse(e.t), kind: e.kind ?? e.event }));
-  const samples = readJsonLines(join(runDir, 'samples.jsonl'));
-  const digest = readJson(join(runDir, `digest-${script}.json`));
+// The cluster harness (lib/harness.sh) writes {ts, kind, ...}; the harness's EventLog {t, event, ...}.
+function eventOf(e: ShellEvent | LogEvent): Omit<RunEvent, 't'> {
+  return 'ts' in e ? e : { ts: Date.parse(e.t), kind: e.event, target: e.target, detail: e.detail };
+}
+
+export async function loadRun(runDir: string): Promise<LoadedRun> {
+  const { script, stream } = mainStream(runDir);
+  const events = (readJsonLines(join(runDir, 'events.jsonl')) as (ShellEvent | LogEvent)[]).map(eventOf);
+  const samples = readJsonLines(join(runDir, 'samples.jsonl')) as Sample[];
+  const digest = readDigest(join(runDir, `digest-${script}.json`));
 
   const loadStart = events.find((e) => e.kind === 'load-start');
   // Seconds are counted from the load start, so buckets begin exactly there (epoch seconds without one).
   const base = loadStart ? loadStart.ts : 0;
-  const raw = new Map(); // second -> accumulators
-  const replicaTotals = new Map();
-  const failedByStatus = new Map();
+  const raw = new Map<number, SecondAcc>();
+  const replicaTotals = new Map<string, ReplicaTotal>();
+  const failedByStatus = new Map<string, number>();
   let first = Infinity;
   let last = -Infinity;
-  const slot = (sec) => {
+  const slot = (sec: number): SecondAcc => {
     let b = raw.get(sec);
     if (!b) {
       b = { reqs: 0, failed: 0, durations: [], lost: 0, dropped: 0, replicas: new Set() };
@@ -89,9 +108,9 @@ export async function loadRun(runDir) {
 
   for await (const p of points(stream)) {
     const ms = Date.parse(p.data.time);
-    const tags = p.data.tags || {};
+    const tags = p.data.tags ?? {};
     // setup() traffic (registrations, logins) is not the load under test.
-    if (tags.name && tags.name.startsWith('setup ')) continue;
+    if (tags.name?.startsWith('setup ')) continue;
     const sec = Math.floor((ms - base) / 1000);
     switch (p.metric) {
       case 'http_reqs':
@@ -103,7 +122,7 @@ export async function loadRun(runDir) {
         if (p.data.value) {
           slot(sec).failed += 1;
           const key = tags.status === '0' || !tags.status ? `network error${tags.error_code ? ` ${tags.error_code}` : ''}` : `HTTP ${tags.status}`;
-          failedByStatus.set(key, (failedByStatus.get(key) || 0) + 1);
+          failedByStatus.set(key, (failedByStatus.get(key) ?? 0) + 1);
         }
         break;
       case 'http_req_duration':
@@ -116,9 +135,11 @@ export async function loadRun(runDir) {
         slot(sec).dropped += p.data.value;
         break;
       case 'replica_responses': {
+        // lib/metrics.js tags every one of these with the X-Served-By it saw.
         const name = tags.served_by;
+        if (name === undefined) break;
         slot(sec).replicas.add(name);
-        const t = replicaTotals.get(name) || { name, requests: 0, first: ms, last: ms };
+        const t = replicaTotals.get(name) ?? { name, requests: 0, first: ms, last: ms };
         t.requests += p.data.value;
         t.first = Math.min(t.first, ms);
         t.last = Math.max(t.last, ms);
@@ -137,14 +158,13 @@ export async function loadRun(runDir) {
   // Buckets of a few seconds keep a 10-minute run to ~150 points: readable lines, stable p95s.
   const bucketS = Math.max(2, Math.ceil(span / 150));
   const windowS = Math.max(10, bucketS * 3);
-  const secs = [...raw.keys()].sort((a, b) => a - b);
-  const series = [];
+  const secs = [...raw.entries()].sort((a, b) => a[0] - b[0]);
+  const series: Bucket[] = [];
   // Buckets end with the last request: a partial bucket would draw a drop that never happened.
   for (let start = Math.floor((t0 - base) / 1000); start + bucketS <= Math.floor((last - base) / 1000) + 1; start += bucketS) {
-    const acc = { reqs: 0, failed: 0, durations: [], lost: 0, dropped: 0 };
-    const answering = new Set();
-    for (const s of secs) {
-      const b = raw.get(s);
+    const acc: Omit<SecondAcc, 'replicas'> = { reqs: 0, failed: 0, durations: [], lost: 0, dropped: 0 };
+    const answering = new Set<string>();
+    for (const [s, b] of secs) {
       if (s >= start && s < start + bucketS) {
         acc.reqs += b.reqs;
         acc.failed += b.failed;

@@ -1,28 +1,17 @@
 // The run as one SVG: verdict header, then replicas, request rate, latency and errors on one time axis,
 // with the churn events drawn across every panel. Plain SVG, fonts and all, so rsvg-convert renders the
 // same picture the HTML shows.
+import { fmt } from './format.ts';
+import { areaPath, C, LEFT, legend, linePath, niceStep, panel, PLOT_W, RIGHT, text, W, type Points, type Scale } from './svg.ts';
+import type { Digest, Gauge, Run, Verdict } from './types.ts';
 
-const W = 1200;
-const LEFT = 78;
-const RIGHT = 36;
-const PLOT_W = W - LEFT - RIGHT;
-const FONT = "font-family='DejaVu Sans, Verdana, sans-serif'";
-const C = {
-  ink: '#1f2933',
-  muted: '#6b7785',
-  grid: '#e4e8ee',
-  ok: '#1b873f',
-  bad: '#c62828',
-  blue: '#1f6feb',
-  green: '#2da44e',
-  grey: '#8c959f',
-  orange: '#d9730d',
-  purple: '#8250df',
-  red: '#cf222e',
-  redis: '#0969da',
-};
+export interface EventStyle {
+  label: string;
+  color: string;
+}
 
-export const EVENT_STYLE = {
+/** The events the chart marks; the others (start, ready, load-start, ...) only go in the HTML table. */
+export const EVENT_STYLE: Readonly<Record<string, EventStyle>> = {
   sigterm: { label: 'SIGTERM', color: C.orange },
   sigkill: { label: 'SIGKILL', color: C.red },
   'pod-delete': { label: 'pod deleted', color: C.red },
@@ -32,92 +21,22 @@ export const EVENT_STYLE = {
   'redis-delete': { label: 'Redis pod deleted', color: C.redis },
 };
 
-export const esc = (s) =>
-  String(s).replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]);
-
-function niceStep(range, count) {
-  const raw = range / Math.max(1, count);
-  const mag = 10 ** Math.floor(Math.log10(raw || 1));
-  const norm = raw / mag;
-  return (norm <= 1 ? 1 : norm <= 2 ? 2 : norm <= 5 ? 5 : 10) * mag;
-}
-
-function text(x, y, body, { size = 12, color = C.ink, anchor = 'start', weight = 'normal' } = {}) {
-  return `<text x='${x.toFixed(1)}' y='${y.toFixed(1)}' ${FONT} font-size='${size}' fill='${color}' text-anchor='${anchor}' font-weight='${weight}'>${esc(body)}</text>`;
-}
-
-function fmtNum(v, digits = 0) {
-  if (v === null || v === undefined || Number.isNaN(v)) return '-';
-  return Number(v).toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
-}
-
-// A panel: frame, y grid and labels; returns a function mapping (t, v) to pixels plus the SVG so far.
-function panel(top, height, title, yMax, unit, x) {
-  const step = niceStep(yMax, 4);
-  const max = Math.max(step, Math.ceil(yMax / step) * step);
-  const y = (v) => top + height - (v / max) * height;
-  const parts = [text(LEFT, top - 8, title, { size: 13, weight: 'bold' })];
-  for (let v = 0; v <= max + 1e-9; v += step) {
-    parts.push(`<line x1='${LEFT}' x2='${LEFT + PLOT_W}' y1='${y(v).toFixed(1)}' y2='${y(v).toFixed(1)}' stroke='${C.grid}'/>`);
-    parts.push(text(LEFT - 8, y(v) + 4, `${fmtNum(v, step < 1 ? 1 : 0)}${unit}`, { size: 11, color: C.muted, anchor: 'end' }));
-  }
-  parts.push(`<line x1='${LEFT}' x2='${LEFT}' y1='${top}' y2='${top + height}' stroke='${C.grey}'/>`);
-  return { y, max, svg: parts, top, height, x };
-}
-
-function linePath(points, x, y, { step = false } = {}) {
-  let d = '';
-  let prev = null;
-  for (const [t, v] of points) {
-    if (v === null || v === undefined) {
-      prev = null;
-      continue;
-    }
-    const px = x(t).toFixed(1);
-    const py = y(v).toFixed(1);
-    if (prev === null) d += `M${px},${py}`;
-    else if (step) d += `H${px}V${py}`;
-    else d += `L${px},${py}`;
-    prev = [px, py];
-  }
-  return d;
-}
-
-function areaPath(points, x, y) {
-  const line = linePath(points, x, y);
-  if (!line || points.length === 0) return '';
-  const base = y(0).toFixed(1);
-  return `${line}L${x(points[points.length - 1][0]).toFixed(1)},${base}L${x(points[0][0]).toFixed(1)},${base}Z`;
-}
-
-// Legends sit right of the panel title; titles are bold 13 px, ~8 px a character.
-function legend(items, title, yPos) {
-  let xPos = LEFT + title.length * 8 + 24;
-  const out = [];
-  for (const { label, color, dash } of items) {
-    out.push(`<line x1='${xPos}' x2='${xPos + 18}' y1='${yPos - 4}' y2='${yPos - 4}' stroke='${color}' stroke-width='3' ${dash ? `stroke-dasharray='${dash}'` : ''}/>`);
-    out.push(text(xPos + 23, yPos, label, { size: 11, color: C.muted }));
-    xPos += 30 + label.length * 6.6;
-  }
-  return out.join('');
-}
-
-function header(run, verdict) {
-  const d = run.digest || {};
-  const out = [];
+function header(run: Run, verdict: Verdict): { svg: string; bottom: number } {
+  const d: Partial<Digest> = run.digest ?? {};
+  const out: string[] = [];
   out.push(text(LEFT, 34, `xwing ${run.script}`, { size: 22, weight: 'bold' }));
-  out.push(text(LEFT, 56, `${run.kindLabel} · ${run.runId} · ${fmtNum(run.span)} s of load · bucket ${run.bucketS} s`, { size: 12, color: C.muted }));
+  out.push(text(LEFT, 56, `${run.kindLabel} · ${run.runId} · ${fmt(run.span)} s of load · bucket ${run.bucketS} s`, { size: 12, color: C.muted }));
   const pill = verdict.passed ? { color: C.ok, label: 'ALL THRESHOLDS PASSED' } : { color: C.bad, label: 'THRESHOLDS FAILED' };
   out.push(`<rect x='${W - RIGHT - 250}' y='14' width='250' height='34' rx='17' fill='${pill.color}'/>`);
   out.push(text(W - RIGHT - 125, 36, pill.label, { size: 14, color: '#fff', anchor: 'middle', weight: 'bold' }));
 
-  const stats = [
-    ['requests', fmtNum(d.requests)],
-    ['failed', `${fmtNum(d.failed)} (${fmtNum((d.failed_rate || 0) * 100, 2)} %)`],
-    ['sessions lost', fmtNum(d.session_lost)],
-    ['p95 latency', `${fmtNum(d.p95_ms, 0)} ms`],
-    [`replicas seen (≤${fmtNum(run.peakAnswering)} at once)`, fmtNum(run.replicas.length)],
-    ['dropped iterations', fmtNum(d.dropped_iterations)],
+  const stats: [string, string][] = [
+    ['requests', fmt(d.requests)],
+    ['failed', `${fmt(d.failed)} (${fmt((d.failed_rate || 0) * 100, 2)} %)`],
+    ['sessions lost', fmt(d.session_lost)],
+    ['p95 latency', `${fmt(d.p95_ms, 0)} ms`],
+    [`replicas seen (≤${fmt(run.peakAnswering)} at once)`, fmt(run.replicas.length)],
+    ['dropped iterations', fmt(d.dropped_iterations)],
   ];
   const colW = PLOT_W / stats.length;
   stats.forEach(([label, value], i) => {
@@ -144,13 +63,13 @@ function header(run, verdict) {
   return { svg: out.join(''), bottom: yPos + 14 };
 }
 
-export function renderSvg(run, verdict) {
+export function renderSvg(run: Run, verdict: Verdict): string {
   // A bucket's value belongs to its middle; bars span the bucket.
   const s = run.series.map((b) => ({ ...b, t0: b.t, t: b.t + run.bucketS / 2 }));
   const tMax = Math.max(run.span, 1);
   // Cluster samplers start before k6's setup(): that stretch shows as negative time, shaded.
   const tMin = Math.min(0, ...run.samples.map((p) => p.t));
-  const x = (t) => LEFT + ((Math.min(Math.max(t, tMin), tMax) - tMin) / (tMax - tMin)) * PLOT_W;
+  const x: Scale = (t) => LEFT + ((Math.min(Math.max(t, tMin), tMax) - tMin) / (tMax - tMin)) * PLOT_W;
   const head = header(run, verdict);
   const parts = [head.svg];
 
@@ -164,9 +83,13 @@ export function renderSvg(run, verdict) {
   const hasCpu = run.samples.some((p) => typeof p.cpu_percent === 'number');
   const repMax = Math.max(2, ...s.map((b) => b.answering), ...run.samples.flatMap((p) => [p.replicas_desired || 0, p.replicas_current || 0, p.pods_ready || 0]));
   const repTitle = 'Replicas';
-  const rep = panel(top, PANEL_H, repTitle, repMax + 1, '', x);
+  const rep = panel(top, PANEL_H, repTitle, repMax + 1, '');
   parts.push(...rep.svg);
-  const sample = (key) => run.samples.map((p) => [p.t, typeof p[key] === 'number' ? p[key] : null]);
+  const sample = (key: Gauge): Points =>
+    run.samples.map((p) => {
+      const v = p[key];
+      return [p.t, typeof v === 'number' ? v : null];
+    });
   parts.push(`<path d='${linePath(sample('replicas_desired'), x, rep.y, { step: true })}' fill='none' stroke='${C.grey}' stroke-width='2' stroke-dasharray='6 4'/>`);
   parts.push(`<path d='${linePath(sample('pods_ready'), x, rep.y, { step: true })}' fill='none' stroke='${C.green}' stroke-width='2.5'/>`);
   parts.push(`<path d='${linePath(s.map((b) => [b.t, b.answering]), x, rep.y, { step: true })}' fill='none' stroke='${C.blue}' stroke-width='2' stroke-dasharray='2 3'/>`);
@@ -178,14 +101,14 @@ export function renderSvg(run, verdict) {
   top += PANEL_H + GAP;
 
   if (hasCpu) {
-    const target = run.samples.find((p) => typeof p.cpu_target === 'number');
+    const target = run.samples.map((p) => p.cpu_target).find((v) => typeof v === 'number');
     const cpuMax = Math.max(100, ...run.samples.map((p) => p.cpu_percent || 0));
-    const cpu = panel(top, PANEL_H * 0.8, 'CPU utilisation, % of request (the HPA metric)', cpuMax, ' %', x);
+    const cpu = panel(top, PANEL_H * 0.8, 'CPU utilisation, % of request (the HPA metric)', cpuMax, ' %');
     parts.push(...cpu.svg);
     parts.push(`<path d='${linePath(sample('cpu_percent'), x, cpu.y, { step: true })}' fill='none' stroke='${C.orange}' stroke-width='2.5'/>`);
-    if (target) {
-      parts.push(`<line x1='${LEFT}' x2='${LEFT + PLOT_W}' y1='${cpu.y(target.cpu_target).toFixed(1)}' y2='${cpu.y(target.cpu_target).toFixed(1)}' stroke='${C.red}' stroke-dasharray='5 4'/>`);
-      parts.push(text(LEFT + PLOT_W - 4, cpu.y(target.cpu_target) - 5, `target ${target.cpu_target} %`, { size: 11, color: C.red, anchor: 'end' }));
+    if (typeof target === 'number') {
+      parts.push(`<line x1='${LEFT}' x2='${LEFT + PLOT_W}' y1='${cpu.y(target).toFixed(1)}' y2='${cpu.y(target).toFixed(1)}' stroke='${C.red}' stroke-dasharray='5 4'/>`);
+      parts.push(text(LEFT + PLOT_W - 4, cpu.y(target) - 5, `target ${target} %`, { size: 11, color: C.red, anchor: 'end' }));
     }
     top += PANEL_H * 0.8 + GAP;
   }
@@ -193,7 +116,7 @@ export function renderSvg(run, verdict) {
   // Request rate
   const rpsMax = Math.max(1, ...s.map((b) => b.rps));
   const rpsTitle = 'Requests per second';
-  const rps = panel(top, PANEL_H, rpsTitle, rpsMax * 1.1, '', x);
+  const rps = panel(top, PANEL_H, rpsTitle, rpsMax * 1.1, '');
   parts.push(...rps.svg);
   parts.push(`<path d='${areaPath(s.map((b) => [b.t, b.rps]), x, rps.y)}' fill='${C.blue}' fill-opacity='0.12' stroke='none'/>`);
   parts.push(`<path d='${linePath(s.map((b) => [b.t, b.rps]), x, rps.y)}' fill='none' stroke='${C.blue}' stroke-width='2'/>`);
@@ -205,7 +128,7 @@ export function renderSvg(run, verdict) {
   const p95Limit = verdict.p95Limit;
   const latMax = Math.max(10, ...s.map((b) => b.p95 || 0), p95Limit && p95Limit < 3 * Math.max(...s.map((b) => b.p95 || 0)) ? p95Limit : 0);
   const latTitle = 'Latency of successful requests';
-  const lat = panel(top, PANEL_H, latTitle, latMax * 1.1, ' ms', x);
+  const lat = panel(top, PANEL_H, latTitle, latMax * 1.1, ' ms');
   parts.push(...lat.svg);
   parts.push(`<path d='${linePath(s.map((b) => [b.t, b.p50]), x, lat.y)}' fill='none' stroke='${C.grey}' stroke-width='1.5'/>`);
   parts.push(`<path d='${linePath(s.map((b) => [b.t, b.p95]), x, lat.y)}' fill='none' stroke='${C.orange}' stroke-width='2.5'/>`);
@@ -219,7 +142,7 @@ export function renderSvg(run, verdict) {
   // Errors and sessions lost
   const errMax = Math.max(4, ...s.map((b) => b.failed), ...s.map((b) => b.lost), ...s.map((b) => b.dropped));
   const errTitle = `Failures per ${run.bucketS} s`;
-  const err = panel(top, PANEL_H * 0.8, errTitle, errMax * 1.1, '', x);
+  const err = panel(top, PANEL_H * 0.8, errTitle, errMax * 1.1, '');
   parts.push(...err.svg);
   const barW = Math.max(1.2, ((x(run.bucketS) - x(0)) - 2) / 3);
   for (const b of s) {
@@ -227,7 +150,8 @@ export function renderSvg(run, verdict) {
     if (b.dropped > 0) parts.push(`<rect x='${(x(b.t0) + 0.5 + 2 * barW).toFixed(1)}' y='${err.y(b.dropped).toFixed(1)}' width='${barW.toFixed(1)}' height='${(err.y(0) - err.y(b.dropped)).toFixed(1)}' fill='${C.grey}'/>`);
     if (b.lost > 0) parts.push(`<rect x='${(x(b.t0) + 0.5 + barW).toFixed(1)}' y='${err.y(b.lost).toFixed(1)}' width='${barW.toFixed(1)}' height='${(err.y(0) - err.y(b.lost)).toFixed(1)}' fill='${C.purple}'/>`);
   }
-  const lost = (run.digest && run.digest.session_lost) || s.reduce((a, b) => a + b.lost, 0);
+  // The digest's count when k6 wrote one; a run cut short has only the stream's.
+  const lost = run.digest?.session_lost || s.reduce((a, b) => a + b.lost, 0);
   parts.push(text(LEFT + PLOT_W - 4, top + 16, lost === 0 ? 'no session lost' : `${lost} sessions lost`, { size: 13, weight: 'bold', color: lost === 0 ? C.ok : C.bad, anchor: 'end' }));
   parts.push(legend([{ label: 'failed requests', color: C.red }, { label: 'sessions lost', color: C.purple }, { label: 'dropped iterations (no free VU)', color: C.grey }], errTitle, top - 8));
   const bottom = top + PANEL_H * 0.8;
@@ -238,9 +162,10 @@ export function renderSvg(run, verdict) {
     parts.push(`<rect x='${LEFT}' y='${laneTop + 12}' width='${(x(0) - LEFT).toFixed(1)}' height='${(bottom - laneTop - 12).toFixed(1)}' fill='${C.grey}' fill-opacity='0.08'/>`);
     if (x(0) - LEFT > 80) parts.push(text((LEFT + x(0)) / 2, bottom - 6, 'k6 setup()', { size: 11, color: C.muted, anchor: 'middle' }));
   }
+  // `+ 0` turns a -0 start into 0, which would otherwise be labelled "-0".
   for (let t = Math.ceil(tMin / stepT) * stepT + 0; t <= tMax + 1e-9; t += stepT) {
     parts.push(`<line x1='${x(t).toFixed(1)}' x2='${x(t).toFixed(1)}' y1='${bottom}' y2='${bottom + 5}' stroke='${C.grey}'/>`);
-    parts.push(text(x(t), bottom + 19, `${fmtNum(t)}`, { size: 11, color: C.muted, anchor: 'middle' }));
+    parts.push(text(x(t), bottom + 19, fmt(t), { size: 11, color: C.muted, anchor: 'middle' }));
   }
   parts.push(`<line x1='${LEFT}' x2='${LEFT + PLOT_W}' y1='${bottom}' y2='${bottom}' stroke='${C.grey}'/>`);
   parts.push(text(LEFT + PLOT_W / 2, bottom + 38, 'seconds since load start', { size: 12, color: C.muted, anchor: 'middle' }));
@@ -248,18 +173,20 @@ export function renderSvg(run, verdict) {
   // Churn events: a dot on the lane's top line and a line through every panel; labels go on the
   // first of three rows below the dots where they do not run into the previous label.
   parts.push(text(LEFT, laneTop - 4, 'Churn events', { size: 13, weight: 'bold' }));
-  const marks = run.events.filter((e) => EVENT_STYLE[e.kind] && e.t >= tMin && e.t <= tMax);
+  const marks = run.events.flatMap((e) => {
+    const style = EVENT_STYLE[e.kind];
+    return style && e.t >= tMin && e.t <= tMax ? [{ t: e.t, style }] : [];
+  });
   if (marks.length === 0) parts.push(text(LEFT + 110, laneTop - 4, 'none in this run', { size: 12, color: C.muted }));
   const rows = [-Infinity, -Infinity, -Infinity];
-  for (const e of marks) {
-    const st = EVENT_STYLE[e.kind];
-    const px = x(e.t);
-    parts.push(`<line x1='${px.toFixed(1)}' x2='${px.toFixed(1)}' y1='${laneTop + 6}' y2='${bottom}' stroke='${st.color}' stroke-opacity='0.45' stroke-width='1.2' stroke-dasharray='3 3'/>`);
-    parts.push(`<circle cx='${px.toFixed(1)}' cy='${laneTop + 6}' r='4.5' fill='${st.color}'/>`);
+  for (const { t, style } of marks) {
+    const px = x(t);
+    parts.push(`<line x1='${px.toFixed(1)}' x2='${px.toFixed(1)}' y1='${laneTop + 6}' y2='${bottom}' stroke='${style.color}' stroke-opacity='0.45' stroke-width='1.2' stroke-dasharray='3 3'/>`);
+    parts.push(`<circle cx='${px.toFixed(1)}' cy='${laneTop + 6}' r='4.5' fill='${style.color}'/>`);
     const row = rows.findIndex((end) => end <= px);
     if (row >= 0) {
-      parts.push(text(px + 3, laneTop + 24 + row * 14, st.label, { size: 10.5, color: st.color }));
-      rows[row] = px + 10 + st.label.length * 6.2;
+      parts.push(text(px + 3, laneTop + 24 + row * 14, style.label, { size: 10.5, color: style.color }));
+      rows[row] = px + 10 + style.label.length * 6.2;
     }
   }
 
