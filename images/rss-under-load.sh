@@ -34,15 +34,8 @@ docker run -d --name "$app" --network host --cpuset-cpus=0 --memory="$memory" \
   -e RATE_LIMIT_MAX=10000000 -e PASSWORD_RATE_LIMIT_MAX=10000000 -e LOGIN_RATE_LIMIT_MAX=10000000 \
   "${options[@]}" "$image" >/dev/null
 url="http://127.0.0.1:$port"
-for _ in $(seq 1 300); do
-  if curl -sf -o /dev/null "$url/readyz"; then break; fi
-  sleep 0.1
-done
-curl -sf -o /dev/null "$url/readyz" || { docker logs --tail 20 "$app" >&2; echo "rss-under-load: the app never got ready" >&2; exit 1; }
-
-credentials='{"username":"rss-user","password":"rss password 1"}'
-curl -sf -o /dev/null -X POST "$url/auth/register" -H 'content-type: application/json' -d "$credentials"
-token="$(curl -sf -X POST "$url/auth/login" -H 'content-type: application/json' -d "$credentials" | "$node" -e 'process.stdin.on("data", (d) => console.log(JSON.parse(d).token))')"
+token="$("$node" "$root/images/session-token.ts" "$url" 30)" ||
+  { docker logs --tail 20 "$app" >&2; echo "rss-under-load: no session (see above)" >&2; exit 1; }
 pid="$(docker inspect -f '{{.State.Pid}}' "$app")"
 load() { taskset -c 1 wrk -t1 -c100 -d"$1"s -H "Authorization: Bearer $token" "$url/auth/session"; }
 ticks() { awk '{ print $14 + $15 }' "/proc/$pid/stat"; }

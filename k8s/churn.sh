@@ -34,18 +34,19 @@ if [ "$interval" -lt "$min_interval" ] || [ "$duration" -gt 3600 ] || [ "$durati
   exit 2
 fi
 
-kc=(kubectl --namespace "$namespace")
-[ -n "$context" ] && kc+=(--context "$context")
+kc() { kubectl --namespace "$namespace" ${context:+--context "$context"} "$@"; }
+# shellcheck source-path=SCRIPTDIR source=lib/pods.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/pods.sh"
 selector="app.kubernetes.io/instance=$release,app.kubernetes.io/component=api"
 
 log() { printf '%s churn: %s\n' "$(date -u +%H:%M:%S)" "$*"; }
 ready_count() {
-  "${kc[@]}" get pods -l "$selector" \
+  kc get pods -l "$selector" \
     -o jsonpath='{range .items[*]}{.metadata.deletionTimestamp}{"|"}{.status.conditions[?(@.type=="Ready")].status}{"\n"}{end}' |
     grep -c '^|True$' || true
 }
 
-if [ -z "$("${kc[@]}" get pods -l "$selector" -o name)" ]; then
+if [ -z "$(kc get pods -l "$selector" -o name)" ]; then
   echo "churn: no pods match $selector in namespace $namespace" >&2
   exit 1
 fi
@@ -58,17 +59,12 @@ start_ms="$(now_ms)"
 deleted=0
 log "deleting one of $selector every ${interval}s for ${duration}s ($rounds rounds)"
 for ((round = 1; round <= rounds; round++)); do
-  # Only pods that are Running and not already terminating, so every round removes a serving pod.
-  mapfile -t pods < <("${kc[@]}" get pods -l "$selector" --field-selector=status.phase=Running \
-    -o jsonpath='{range .items[*]}{.metadata.name}{"|"}{.metadata.deletionTimestamp}{"\n"}{end}' |
-    awk -F'|' '$2 == "" { print $1 }')
-  if [ "${#pods[@]}" -eq 0 ]; then
+  read -r victim running < <(delete_random_pod "$selector") || true
+  if [ -z "${victim:-}" ]; then
     log "round $round: no running pod to delete"
   else
-    victim="${pods[RANDOM % ${#pods[@]}]}"
-    "${kc[@]}" delete pod "$victim" --wait=false >/dev/null
     deleted=$((deleted + 1))
-    log "round $round: deleted $victim (${#pods[@]} were running, $(ready_count) ready now)"
+    log "round $round: deleted $victim ($running were running, $(ready_count) ready now)"
   fi
   [ "$round" -lt "$rounds" ] || break
   wait_ms=$((start_ms + round * interval * 1000 - $(now_ms)))
@@ -78,9 +74,9 @@ for ((round = 1; round <= rounds; round++)); do
 done
 
 if [ "$restart" = true ]; then
-  deployment="$("${kc[@]}" get deployment -l "$selector" -o jsonpath='{.items[0].metadata.name}')"
+  deployment="$(kc get deployment -l "$selector" -o jsonpath='{.items[0].metadata.name}')"
   log "rollout restart of deployment/$deployment"
-  "${kc[@]}" rollout restart "deployment/$deployment" >/dev/null
-  "${kc[@]}" rollout status "deployment/$deployment" --timeout=300s
+  kc rollout restart "deployment/$deployment" >/dev/null
+  kc rollout status "deployment/$deployment" --timeout=300s
 fi
 log "done: $deleted pods deleted, $(ready_count) ready"

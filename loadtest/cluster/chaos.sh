@@ -24,21 +24,17 @@ REDIS_ROUND=${REDIS_ROUND:-$((CHAOS_ROUNDS * 3 / 4))}
 deployment=$(kc get deploy -l "$API_SELECTOR" -o name | head -n1)
 [[ -n $deployment ]] || die "no Deployment labelled $API_SELECTOR in $XWING_NAMESPACE"
 
-delete_random_pod() {
-  local pods pod
-  mapfile -t pods < <(kc get pods -l "$API_SELECTOR" --field-selector=status.phase=Running -o json |
-    jq -r '.items[] | select(.metadata.deletionTimestamp == null) | .metadata.name')
-  ((${#pods[@]})) || { log "no running API pod to delete"; return 0; }
-  pod=${pods[RANDOM % ${#pods[@]}]}
-  event pod-delete "$pod" "of ${#pods[@]} running"
-  kc delete pod "$pod" --wait=false >/dev/null
+# shellcheck source-path=SCRIPTDIR source=../../k8s/lib/pods.sh
+source "$ROOT/k8s/lib/pods.sh"
+
+churn_api_pod() {
+  local victim running
+  read -r victim running < <(delete_random_pod "$API_SELECTOR") || true
+  if [[ -n ${victim:-} ]]; then event pod-delete "$victim" "of $running running"; else log "no running API pod to delete"; fi
 }
 
 # Redis pods other than $1 that run and are not being deleted.
-other_redis_pods() {
-  kc get pods -l "$REDIS_SELECTOR" --field-selector=status.phase=Running -o json |
-    jq -r --arg not "$1" '.items[] | select(.metadata.deletionTimestamp == null and .metadata.name != $not) | .metadata.name'
-}
+other_redis_pods() { running_pods "$REDIS_SELECTOR" | grep -vx -- "$1" || true; }
 
 # Polls a Sentinel that outlives the deletion (a few times a second, for about a minute) until it
 # names a primary other than $1, and marks that moment.
@@ -90,7 +86,7 @@ for ((round = 1; round <= CHAOS_ROUNDS; round++)); do
   elif ((round == REDIS_ROUND)); then
     delete_redis_pod
   else
-    delete_random_pod
+    churn_api_pod
   fi
   sleep "$CHAOS_INTERVAL_S"
 done
