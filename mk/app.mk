@@ -35,7 +35,7 @@ typecheck: deps ## Type-check sources and tests (tsc --noEmit)
 test-app: deps system-deps ## Unit and integration tests on a real redis-server (vitest)
 	cd $(ROOT) && npx vitest run
 
-coverage: deps system-deps ## The app tests with line coverage (coverage/)
+coverage: deps system-deps ## Every vitest test (app, harness, reliability, run report), with the app's line coverage (coverage/)
 	cd $(ROOT) && npx vitest run --coverage
 
 audit: deps ## npm audit of the production dependencies
