@@ -13,8 +13,9 @@ interface Frame {
 const RULES: readonly [layer: string, test: (f: Frame, where: string) => boolean][] = [
   // Header accessors cost whoever sets the header, not the HTTP layer.
   ['', (f, where) => where === 'node:_http_outgoing' && /^(set|get|has|remove)Header/.test(f.functionName)],
-  // The route template is read by the logger and the metrics: it costs them.
+  // The route template is read where a request ends, for the logger and the metrics.
   ['', (_f, where) => where === 'xwing:http/route-template'],
+  ['request end (route, duration, for the log and metrics)', (_f, where) => where === 'xwing:http/request-end'],
   ['request log (pino, http-logger)', (_f, where) => /^xwing:logging\/|^(pino|sonic-boom|quick-format-unescaped|fast-redact|@pinojs\/redact|pino-std-serializers)$/.test(where)],
   ['metrics (prom-client histogram)', (_f, where) => /^xwing:metrics\/|^(prom-client|tdigest|bintrees)$/.test(where)],
   ['security headers (helmet)', (_f, where) => where === 'helmet'],

@@ -9,6 +9,7 @@ import { contractHandler } from './contract/handler.ts';
 import { clientAddress } from './http/client-address.ts';
 import { errorHandler, notFound } from './http/errors.ts';
 import { identity } from './http/identity.ts';
+import { onRequestEnd } from './http/request-end.ts';
 import { methodNotAllowed, routeMethods } from './http/methods.ts';
 import { httpLogger } from './logging/http-logger.ts';
 import type { Metrics } from './metrics/metrics.ts';
@@ -136,8 +137,7 @@ export function createApp({ config, redis, durableRedis, logger, metrics, served
   // First, so that the request's span covers everything that follows.
   if (tracing) app.use(tracing.requests);
   app.use(identity(servedBy));
-  app.use(httpLogger(logger, tracing));
-  app.use(httpMetrics(metrics.httpDuration));
+  app.use(onRequestEnd(httpLogger(logger, tracing), httpMetrics(metrics.httpDuration)));
   app.use(
     helmet({
       // A JSON API serves no documents: forbid everything a browser could load or frame.

@@ -1,17 +1,12 @@
-import type { RequestHandler } from 'express';
 import type { Histogram } from 'prom-client';
-import { routeTemplate } from '../http/route-template.ts';
+import type { RequestEndObserver } from '../http/request-end.ts';
 
 /** nginx's code for a request whose client hung up before the answer was sent. */
 const CLIENT_CLOSED_REQUEST = 499;
 
-/** Records every request when its response closes, so that requests clients gave up on are counted too. */
-export function httpMetrics(histogram: Histogram<'method' | 'route' | 'status_code'>): RequestHandler {
-  return (req, res, next) => {
-    const stop = histogram.startTimer();
-    res.once('close', () => {
-      stop({ method: req.method, route: routeTemplate(req), status_code: res.writableFinished ? res.statusCode : CLIENT_CLOSED_REQUEST });
-    });
-    next();
+/** Records every request in the latency histogram, those clients gave up on included. */
+export function httpMetrics(histogram: Histogram<'method' | 'route' | 'status_code'>): RequestEndObserver {
+  return (req, res, { route, finished, durationMs }) => {
+    histogram.observe({ method: req.method, route, status_code: finished ? res.statusCode : CLIENT_CLOSED_REQUEST }, durationMs / 1000);
   };
 }
