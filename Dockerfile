@@ -57,8 +57,8 @@ ENV NODE_ENV=production
 COPY --from=node-binary /node /usr/local/bin/node
 # V8 sizes its young generation from the memory it sees (3 x 64 MiB on a big node): under load
 # the heap then grows far past the live set. 16 MiB semi-spaces bound it; 8 MiB, tried first,
-# promoted what requests in flight hold across their Redis round trip and cost about a tenth of
-# the CPU per request in garbage collection (make image-rss: peak RSS 114-121 MB at 8 MiB,
+# promoted what requests in flight hold across their Redis round trip and cost a tenth to a fifth
+# of the CPU per request in garbage collection (make image-rss: peak RSS 114-121 MB at 8 MiB,
 # 126-137 MB at 16, under the chart's 256 Mi limit). make bench runs the service with these
 # same settings and reports what they cost.
 ENV NODE_OPTIONS=--max-semi-space-size=16
