@@ -32,8 +32,11 @@ const since = (t: number | undefined, origin: number): number | null => (t === u
 
 /**
  * What the Sentinels and nodes did after `deletedAt`: when the first and then every answering
- * Sentinel named a primary other than the victim, whether any named the victim again after that,
- * when the victim answered again after being gone, and its last role. And how many nodes called
+ * Sentinel named a primary other than the victim; whether any went back to the victim, that is
+ * named it again after naming another primary itself, or at all once every answering Sentinel
+ * had agreed on another (a Sentinel that has not yet heard of the switch, which can take a
+ * Sentinel a second or two on a busy node, still names the victim and has not gone back); when
+ * the victim answered again after being gone, and its last role. And how many nodes called
  * themselves primary at once, and from when to when a node other than the victim was primary
  * while no Sentinel named it: a promotion takes about a second to be announced, while a replica
  * promoted by a Sentinel that died before announcing it stays an unnamed primary until the other
@@ -47,7 +50,15 @@ export function failover(views: readonly View[], victim: string, deletedAt: numb
     const a = answers(v);
     return a.length >= 2 && a.every((pod) => pod !== victim && pod === a[0]);
   });
-  const flipBack = first !== undefined && after.some((v) => v.at > first.at && answers(v).includes(victim));
+  const switched = new Set<string>();
+  let flipBack = false;
+  for (const v of after) {
+    for (const [sentinel, pod] of Object.entries(v.named)) {
+      if (pod === null) continue;
+      if (pod !== victim) switched.add(sentinel);
+      else if (switched.has(sentinel) || (all !== undefined && v.at > all.at)) flipBack = true;
+    }
+  }
   const gone = after.find((v) => v.nodes[victim] === null);
   const back = gone && after.find((v) => v.at > gone.at && v.nodes[victim] !== null);
   const last = after[after.length - 1];
