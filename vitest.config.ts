@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['app/**/*.test.ts', 'harness/**/*.test.ts', 'reliability/**/*.test.ts', 'test/**/*.test.ts', 'loadtest/**/*.test.ts', 'e2e/**/*.test.ts'],
+    include: ['app/**/*.test.ts', 'harness/**/*.test.ts', 'reliability/**/*.test.ts', 'test/**/*.test.ts', 'loadtest/**/*.test.ts', 'e2e/**/*.test.ts', 'k8s/**/*.test.ts'],
     globalSetup: ['app/test/support/global-setup.ts'],
     pool: 'forks',
     testTimeout: 30_000,

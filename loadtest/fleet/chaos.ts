@@ -3,8 +3,9 @@
 import { appendFileSync } from 'node:fs';
 import { randomInt } from 'node:crypto';
 import { sleep } from '../../harness/index.ts';
+import type { Note } from '../verdict.ts';
 import type { FleetConfig } from './config.ts';
-import type { Fleet, Note } from './fleet.ts';
+import type { Fleet } from './fleet.ts';
 import type { FleetRedis } from './redis.ts';
 
 /**

@@ -1,27 +1,7 @@
 // The fleet's knobs, from the environment (make passes them through).
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../harness/index.ts';
-
-function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  const value = raw === undefined || raw === '' ? fallback : Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${name}=${raw ?? ''}: an integer from ${min} to ${max}`);
-  return value;
-}
-
-function oneOf<T extends string>(env: NodeJS.ProcessEnv, name: string, allowed: readonly T[]): T {
-  const value = env[name] || allowed[0];
-  const found = allowed.find((candidate) => candidate === value);
-  if (found === undefined) throw new Error(`${name}=${value ?? ''}: one of ${allowed.join(', ')}`);
-  return found;
-}
-
-/** A k6 duration of one unit (90s, 2m, 1h) in ms. */
-function durationMs(duration: string): number {
-  const match = /^(\d+)(s|m|h)$/.exec(duration);
-  if (!match) throw new Error(`DURATION=${duration}: a number with s, m or h`);
-  return Number(match[1]) * { s: 1000, m: 60_000, h: 3_600_000 }[match[2] as 's' | 'm' | 'h'];
-}
+import { durationMs, int, oneOf } from '../knobs.ts';
 
 export type FleetConfig = ReturnType<typeof fleetConfig>;
 

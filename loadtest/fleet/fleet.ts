@@ -2,10 +2,8 @@
 // Deployment replaces a pod: the old one gets a signal, and once it is gone a new one starts under a
 // new name (X-Served-By tells them apart) on the same port.
 import { ApiClient, startApp, waitFor, type AppProcess, type ProcessGroup } from '../../harness/index.ts';
+import type { Note } from '../verdict.ts';
 import type { FleetConfig } from './config.ts';
-
-/** Records one event of the run (the report marks them on its time axis). */
-export type Note = (event: string, target: string, detail?: string) => void;
 
 export class Fleet {
   readonly #group: ProcessGroup;

@@ -3,8 +3,8 @@
 // Sentinel mode and a requested failover (the chart's preStop path).
 import { join } from 'node:path';
 import { startRedis, startReplicated, type ProcessGroup } from '../../harness/index.ts';
+import type { Note } from '../verdict.ts';
 import type { FleetConfig } from './config.ts';
-import type { Note } from './fleet.ts';
 
 export interface FleetRedis {
   /** What the apps get: REDIS_URL, or the Sentinel settings. */

@@ -7,17 +7,14 @@
 // run failed, else the report's.
 import { copyFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createRunDir, EventLog, killRecorded, ProcessGroup, REPO_ROOT, sleep } from '../../harness/index.ts';
+import { createRunDir, killRecorded, ProcessGroup, sleep } from '../../harness/index.ts';
+import { startK6 } from '../k6.ts';
+import { log, missingEvents, runNotes, verdict, type Note } from '../verdict.ts';
 import { runChaos, sample } from './chaos.ts';
 import { fleetConfig, type FleetConfig } from './config.ts';
-import { Fleet, type Note } from './fleet.ts';
-import { startK6 } from './k6.ts';
+import { Fleet } from './fleet.ts';
 import { startNginx } from './nginx.ts';
 import { startFleetRedis } from './redis.ts';
-
-function log(message: string): void {
-  process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${message}\n`);
-}
 
 /** The fleet under load and chaos; resolves with k6's exit code and what went wrong besides. */
 async function churn(group: ProcessGroup, config: FleetConfig, runDir: string, note: Note, seen: ReadonlySet<string>): Promise<{ k6: number; problems: string[] }> {
@@ -58,8 +55,7 @@ async function churn(group: ProcessGroup, config: FleetConfig, runDir: string, n
   if (chaosProblem) problems.push(chaosProblem);
   await sampler;
   if (fleet.stuck > 0) problems.push(`${fleet.stuck} process(es) ignored SIGTERM (graceful shutdown is broken)`);
-  // A churn run that did not churn proves nothing.
-  for (const event of ['sigterm', 'sigkill', redis.disruptedEvent]) if (!seen.has(event)) problems.push(`chaos plan incomplete: no ${event} event`);
+  problems.push(...missingEvents(seen, ['sigterm', 'sigkill', redis.disruptedEvent]));
   // A graceful stop (SIGQUIT) flushes the access log's buffer; the report counts nginx's retries in it.
   await nginx.process.stop({ signal: 'SIGQUIT' });
   copyFileSync(nginx.accessLog, join(runDir, 'nginx-access.log'));
@@ -74,13 +70,7 @@ async function main(): Promise<number> {
   rmSync(config.stateDir, { recursive: true, force: true });
   const group = new ProcessGroup(config.stateDir);
   const runDir = createRunDir('fleet-churn');
-  const events = new EventLog(runDir);
-  const seen = new Set<string>();
-  const note: Note = (event, target, detail = '') => {
-    events.event(event, { target, detail });
-    seen.add(event);
-    log(`event ${event} ${target} ${detail}`);
-  };
+  const { note, seen } = runNotes(runDir);
   log(`run folder ${runDir}`);
   let result: { k6: number; problems: string[] };
   try {
@@ -92,16 +82,7 @@ async function main(): Promise<number> {
     await group.stopAll();
     log('fleet stopped');
   }
-  const report = group.spawn('report', process.execPath, [join(REPO_ROOT, 'loadtest', 'report', 'report.ts'), runDir]);
-  const reportExit = await report.exited;
-  process.stdout.write(report.output());
-  for (const problem of result.problems) log(problem);
-  if (result.k6 !== 0) {
-    log(`k6 failed (exit ${result.k6}: 99 means a threshold failed)`);
-    return result.k6;
-  }
-  if (result.problems.length > 0) return 1;
-  return reportExit.code ?? 1;
+  return verdict(group, runDir, result.k6, result.problems);
 }
 
 process.exit(await main());

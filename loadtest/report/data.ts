@@ -3,7 +3,7 @@ import { createReadStream, existsSync, readdirSync, readFileSync } from 'node:fs
 import { createGunzip } from 'node:zlib';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
-import type { Bucket, Digest, K6Line, K6Point, LoadedRun, LogEvent, NginxRetries, ReplicaTotal, RunEvent, Sample, ShellEvent } from './types.ts';
+import type { Bucket, Digest, K6Line, K6Point, LoadedRun, LogEvent, NginxRetries, ReplicaTotal, RunEvent, Sample } from './types.ts';
 
 // The scripts whose streams the report charts, most telling first; smoke only when nothing else ran.
 const MAIN_SCRIPTS = ['churn', 'scale-out', 'smoke'];
@@ -78,14 +78,16 @@ function nginxRetries(file: string): NginxRetries | null {
   return { total, retried, retriedFailed };
 }
 
-// The cluster harness (lib/harness.sh) writes {ts, kind, ...}; the harness's EventLog {t, event, ...}.
-function eventOf(e: ShellEvent | LogEvent): Omit<RunEvent, 't'> {
-  return 'ts' in e ? e : { ts: Date.parse(e.t), kind: e.event, target: e.target, detail: e.detail };
+// The harness's EventLog lines ({t, ms, event, target, detail}) on the report's epoch-ms clock.
+function eventOf(e: LogEvent): Omit<RunEvent, 't'> {
+  const ts = Date.parse(e.t);
+  if (Number.isNaN(ts)) throw new Error(`events.jsonl: not a line of the harness's EventLog: ${JSON.stringify(e)}`);
+  return { ts, kind: e.event, target: e.target, detail: e.detail };
 }
 
 export async function loadRun(runDir: string): Promise<LoadedRun> {
   const { script, stream } = mainStream(runDir);
-  const events = (readJsonLines(join(runDir, 'events.jsonl')) as (ShellEvent | LogEvent)[]).map(eventOf);
+  const events = (readJsonLines(join(runDir, 'events.jsonl')) as LogEvent[]).map(eventOf);
   const samples = readJsonLines(join(runDir, 'samples.jsonl')) as Sample[];
   const digest = readDigest(join(runDir, `digest-${script}.json`));
 

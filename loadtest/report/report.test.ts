@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, expect, test } from 'vitest';
 import { writeSyntheticRun } from './synthetic.ts';
-import type { ShellEvent } from './types.ts';
+import type { LogEvent } from './types.ts';
 
 const REPORT = fileURLToPath(new URL('./report.ts', import.meta.url));
 const run = (dir: string) => spawnSync(process.execPath, [REPORT, dir], { encoding: 'utf8' });
@@ -73,9 +73,10 @@ test('a cluster run charts the HPA metric and says how the HPA moved', () => {
 test('a churn with replication marks the deletion of the primary and the moment the Sentinels name a new one', () => {
   const dir = join(tempDir(), 'run');
   writeSyntheticRun(dir, { cluster: true });
-  const start = JSON.parse(readFileSync(join(dir, 'events.jsonl'), 'utf8').split('\n')[0]!) as ShellEvent;
-  // What loadtest/cluster/chaos.sh adds when the release runs Redis with replication.
-  const ev = (t: number, kind: string, target: string, detail: string) => JSON.stringify({ ts: start.ts + t * 1000, kind, target, detail });
+  const start = JSON.parse(readFileSync(join(dir, 'events.jsonl'), 'utf8').split('\n')[0]!) as LogEvent;
+  // What loadtest/cluster/chaos.ts adds when the release runs Redis with replication.
+  const ev = (t: number, event: string, target: string, detail: string) =>
+    JSON.stringify({ t: new Date(Date.parse(start.t) + t * 1000).toISOString(), ms: start.ms + t * 1000, event, target, detail } satisfies LogEvent);
   appendFileSync(join(dir, 'events.jsonl'), `${ev(100, 'redis-delete', 'xwing-redis-1', 'primary')}\n${ev(101.6, 'redis-failover', 'xwing-redis-2', '')}\n`);
   const res = run(dir);
   expect(res.status, res.stderr).toBe(0);

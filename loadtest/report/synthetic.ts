@@ -4,12 +4,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
-import type { BecameReady, Digest, K6Point, K6Tags, LogEvent, RunMeta, Sample, ShellEvent, ThresholdRow } from './types.ts';
+import type { BecameReady, Digest, K6Point, K6Tags, LogEvent, RunMeta, Sample, ThresholdRow } from './types.ts';
 
 export interface SyntheticOptions {
   lostSessions?: number;
   seconds?: number;
-  /** The cluster harness's shapes (events by kind, the HPA sampler) instead of the fleet's. */
+  /** The cluster run's shapes (its events, the HPA sampler) instead of the fleet's. */
   cluster?: boolean;
 }
 
@@ -48,10 +48,7 @@ export function writeSyntheticRun(dir: string, { lostSessions = 0, seconds = 120
   for (let k = 0; k < lostSessions; k += 1) point('session_lost', t0 + 61000 + k, 1, { name: 'GET /profile' });
   writeFileSync(join(dir, 'k6-churn.json.gz'), gzipSync(lines.join('\n')));
 
-  // The cluster harness (lib/harness.sh) writes {ts, kind}; the fleet, on the TypeScript harness, EventLog's {t, ms, event}.
-  const ev: EventLine = cluster
-    ? (t, kind, target, detail = '') => JSON.stringify({ ts: t0 + t * 1000, kind, target, detail } satisfies ShellEvent)
-    : (t, event, target, detail = '') => JSON.stringify({ t: new Date(t0 + t * 1000).toISOString(), ms: t * 1000, event, target, detail } satisfies LogEvent);
+  const ev: EventLine = (t, event, target, detail = '') => JSON.stringify({ t: new Date(t0 + t * 1000).toISOString(), ms: t * 1000, event, target, detail } satisfies LogEvent);
   if (cluster) {
     writeFileSync(join(dir, 'events.jsonl'), [
       ev(0, 'load-start', 'k6'), ev(30, 'pod-delete', 'xwing-7d9-abcde'), ev(55, 'rollout-restart', 'xwing'),

@@ -1,6 +1,6 @@
 // The files of a run folder (see loadtest/README.md) as the report reads them, and the run it draws.
 
-/** The tags k6 keeps on a streamed sample (K6_SYSTEM_TAGS in lib/harness.sh), plus the replica's name. */
+/** The tags k6 keeps on a streamed sample (SYSTEM_TAGS in loadtest/k6.ts), plus the replica's name. */
 export interface K6Tags {
   name?: string;
   method?: string;
@@ -48,15 +48,7 @@ export interface Digest {
   thresholds: ThresholdRow[];
 }
 
-/** An events.jsonl line from lib/harness.sh's event(): epoch milliseconds and a kind. */
-export interface ShellEvent {
-  ts: number;
-  kind: string;
-  target: string;
-  detail: string;
-}
-
-/** An events.jsonl line from the TypeScript harness's EventLog (fleet mode): ISO time and an event. */
+/** An events.jsonl line: the harness's EventLog (harness/results.ts), as the load runs write it. */
 export interface LogEvent {
   t: string;
   ms: number;

@@ -4,10 +4,8 @@
 // with it; the host's own firewall is never touched. The namespace is removed by remove(), and by
 // a process 'exit' hook when a run ends any other way; a run that was SIGKILLed leaves it to the
 // next create(), which removes a namespace of the same name first.
-import { execFile, execFileSync } from 'node:child_process';
-import { promisify } from 'node:util';
-
-const run = promisify(execFile);
+import { execFileSync } from 'node:child_process';
+import { command as run } from '../../harness/command.ts';
 
 export interface NetnsSettings {
   name: string;
@@ -112,7 +110,7 @@ export class NetworkNamespace {
 
   async #host(command: string, args: string[]): Promise<void> {
     const [file, argv] = privileged(command, args);
-    await run(file, argv, { timeout: 10_000 });
+    await run(file, argv, 10_000);
   }
 
   /** Synchronous, for the exit hook; a namespace or link that is already gone is fine. */

@@ -2,7 +2,7 @@
 # Usage: run.sh [chart|skaffold]
 # chart (default): chart checks, offline: helm lint, a matrix of helm template renders with
 # assertions, kubeconform against Kubernetes' own API schemas, values-schema rejections, the plain
-# manifests in k8s/ and the churn helper.
+# manifests in k8s/.
 # skaffold: skaffold.yaml is valid for skaffold in every profile and renders the chart offline.
 # Expects the pinned tools in .tools/bin (make tools).
 set -euo pipefail
@@ -61,4 +61,3 @@ fi
 
 "$python" "$root/test/chart/chart_test.py" --root "$root" --chart "$root/charts/xwing" \
   --schemas "$schemas" --out "$out"
-bash "$root/test/chart/churn_test.sh"

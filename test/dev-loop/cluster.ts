@@ -1,20 +1,7 @@
 // What the dev-loop test asks the cluster: kubectl and helm, each call bounded in time, against
 // the kubeconfig in the environment (the local cluster's, set by mk/devloop.mk).
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-
-const run = promisify(execFile);
-
-/** Runs a command to completion within `timeoutMs` and returns its stdout; rejects with its stderr. */
-export async function command(cmd: string, args: readonly string[], timeoutMs = 60_000): Promise<string> {
-  try {
-    const { stdout } = await run(cmd, args, { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 16 * 1024 * 1024 });
-    return stdout;
-  } catch (error) {
-    const stderr = (error as { stderr?: string }).stderr ?? '';
-    throw new Error(`${cmd} ${args.join(' ')}: ${stderr.trim() || String(error)}`, { cause: error });
-  }
-}
+import { command } from '../../harness/command.ts';
+import { Release } from '../../harness/release.ts';
 
 export interface ApiPod {
   name: string;
@@ -24,26 +11,18 @@ export interface ApiPod {
   ready: boolean;
 }
 
-interface PodList {
-  items: {
-    metadata: { name: string; uid: string; deletionTimestamp?: string };
-    spec: { containers: { name: string; image: string }[] };
-    status: { containerStatuses?: { name: string; restartCount: number; ready: boolean }[] };
-  }[];
-}
-
-/** The release's API pods that are not being deleted (the chart's component label `api`). */
+/** The release's API pods that are not being deleted. */
 export async function apiPods(namespace: string, release: string): Promise<ApiPod[]> {
-  const selector = `app.kubernetes.io/instance=${release},app.kubernetes.io/component=api`;
-  const list = JSON.parse(await command('kubectl', ['-n', namespace, 'get', 'pods', '-l', selector, '-o', 'json'])) as PodList;
-  return list.items
+  const target = new Release({ namespace, release });
+  return (await target.list('pods', target.apiSelector))
     .filter((pod) => pod.metadata.deletionTimestamp === undefined)
     .map((pod) => {
-      const status = pod.status.containerStatuses?.find((c) => c.name === pod.spec.containers[0]?.name);
+      const container = pod.spec?.containers?.[0];
+      const status = pod.status?.containerStatuses?.find((c) => c.name === container?.name);
       return {
         name: pod.metadata.name,
-        uid: pod.metadata.uid,
-        image: pod.spec.containers[0]?.image ?? '',
+        uid: pod.metadata.uid ?? '',
+        image: container?.image ?? '',
         restartCount: status?.restartCount ?? 0,
         ready: status?.ready ?? false,
       };
@@ -71,7 +50,8 @@ export async function namespaceExists(namespace: string): Promise<boolean> {
 
 /** Objects of the release still in the namespace (workloads, Services, pods), as kind/name. */
 export async function releaseObjects(namespace: string, release: string): Promise<string[]> {
-  const out = await command('kubectl', ['-n', namespace, 'get', 'deploy,sts,svc,pods', '-l', `app.kubernetes.io/instance=${release}`, '-o', 'name']);
+  const target = new Release({ namespace, release });
+  const out = await target.kubectl(['get', 'deploy,sts,svc,pods', '-l', target.selector, '-o', 'name']);
   return out.split('\n').filter((line) => line !== '');
 }
 

@@ -8,11 +8,12 @@
 //   4. SIGINT: skaffold uninstalls the release and exits 0; nothing it started still runs
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { command } from '../../harness/command.ts';
 import { REPO_ROOT } from '../../harness/paths.ts';
 import { ProcessGroup, type ExitStatus, type ManagedProcess } from '../../harness/procs.ts';
 import { createRunDir, EventLog } from '../../harness/results.ts';
 import { StopWaiting, waitFor } from '../../harness/wait.ts';
-import { command, currentContext, helmReleases, namespaceExists, onlyApiPod, apiPods, releaseObjects, type ApiPod } from './cluster.ts';
+import { currentContext, helmReleases, namespaceExists, onlyApiPod, apiPods, releaseObjects, type ApiPod } from './cluster.ts';
 import { DescendantWatch } from './descendants.ts';
 import { countBuilds, portForwardOf, startFailures, syncedFiles } from './skaffold-log.ts';
 import { copyWorkingTree, SourceEdit } from './work-tree.ts';

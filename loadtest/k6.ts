@@ -1,7 +1,7 @@
 // k6 as one process of the run's ProcessGroup: its REST API on loopback tells when setup() is
 // over and the load runs; its samples stream into the run folder for the report.
 import { join } from 'node:path';
-import { ApiClient, REPO_ROOT, StopWaiting, waitFor, type ManagedProcess, type ProcessGroup } from '../../harness/index.ts';
+import { ApiClient, REPO_ROOT, StopWaiting, waitFor, type ManagedProcess, type ProcessGroup } from '../harness/index.ts';
 
 /** Tags kept on every streamed sample: enough for the report, small enough to keep the stream cheap. */
 const SYSTEM_TAGS = 'status,method,name,scenario,expected_response,error_code,check';

@@ -1,0 +1,42 @@
+// How a load run (the fleet's, the cluster's) ends: its report is rendered from the run folder, then
+// the exit status says what failed first: k6 (99 when a threshold failed), else the run's own checks
+// (a chaos plan that did not happen proves nothing), else the report.
+import { join } from 'node:path';
+import { EventLog, REPO_ROOT, type ProcessGroup } from '../harness/index.ts';
+
+export function log(message: string): void {
+  process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+}
+
+/** Marks one event of the run: `{event, target, detail}` in its events.jsonl, which the report draws. */
+export type Note = (event: string, target: string, detail?: string) => void;
+
+/** The run's event log, and which events happened, for the checks that the plan was carried out. */
+export function runNotes(runDir: string): { note: Note; seen: ReadonlySet<string> } {
+  const events = new EventLog(runDir);
+  const seen = new Set<string>();
+  const note: Note = (event, target, detail = '') => {
+    events.event(event, { target, detail });
+    seen.add(event);
+    log(`event ${event} ${target} ${detail}`);
+  };
+  return { note, seen };
+}
+
+/** The events of `required` that never happened, as problems. */
+export function missingEvents(seen: ReadonlySet<string>, required: readonly string[]): string[] {
+  return required.filter((event) => !seen.has(event)).map((event) => `chaos plan incomplete: no ${event} event`);
+}
+
+export async function verdict(group: ProcessGroup, runDir: string, k6Code: number, problems: readonly string[]): Promise<number> {
+  const report = group.spawn('report', process.execPath, [join(REPO_ROOT, 'loadtest', 'report', 'report.ts'), runDir]);
+  const reportExit = await report.exited;
+  process.stdout.write(report.output());
+  for (const problem of problems) log(problem);
+  if (k6Code !== 0) {
+    log(`k6 failed (exit ${k6Code}: 99 means a threshold failed)`);
+    return k6Code;
+  }
+  if (problems.length > 0) return 1;
+  return reportExit.code ?? 1;
+}
