@@ -12,7 +12,7 @@ const USAGE = `k8s/churn.sh [-n NAMESPACE] [-r RELEASE] [-i INTERVAL_S] [-d DURA
   -R  end with \`kubectl rollout restart\` of the API Deployment and wait for it
   -c  kubectl context (default: the current one)`;
 
-export interface ChurnOptions {
+interface ChurnOptions {
   release: Release;
   intervalS: number;
   durationS: number;
@@ -24,7 +24,7 @@ function log(message: string): void {
 }
 
 /** The options from the command line; throws with what is wrong. */
-export function churnOptions(argv: string[], env: NodeJS.ProcessEnv): ChurnOptions {
+function churnOptions(argv: string[], env: NodeJS.ProcessEnv): ChurnOptions {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -50,7 +50,7 @@ export function churnOptions(argv: string[], env: NodeJS.ProcessEnv): ChurnOptio
 }
 
 /** Deletions at 0, i, 2i, ... while inside the duration, paced by the clock so that slow kubectl calls do not stretch the run. */
-export async function churn({ release, intervalS, durationS, restart }: ChurnOptions): Promise<number> {
+async function churn({ release, intervalS, durationS, restart }: ChurnOptions): Promise<number> {
   const selector = release.apiSelector;
   const ready = async () => (await release.list('pods', selector)).filter(podReady).length;
   if ((await release.list('pods', selector)).length === 0) throw new Error(`no pods match ${selector} in namespace ${release.namespace}`);
