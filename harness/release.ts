@@ -54,7 +54,8 @@ export class Release {
 
   /**
    * XWING_NAMESPACE, XWING_RELEASE and KUBECTL (defaults xwing, xwing, kubectl). Without KUBECONFIG the
-   * local cluster's (.run/cluster/kubeconfig, written by make cluster-up) when it exists.
+   * local cluster's (.run/cluster/kubeconfig, written by make cluster-up) when it exists, set in `env`
+   * so that every command the run starts sees the same cluster.
    */
   static fromEnv(env: NodeJS.ProcessEnv = process.env): Release {
     const local = join(REPO_ROOT, '.run', 'cluster', 'kubeconfig');
@@ -82,8 +83,8 @@ export class Release {
   /** Deletes one running pod of `selector` at random without waiting for it to go; undefined when none runs. */
   async deleteRandomPod(selector: string): Promise<{ pod: string; running: number } | undefined> {
     const pods = await this.runningPods(selector);
-    const pod = pods[randomInt(Math.max(pods.length, 1))];
-    if (pod === undefined) return undefined;
+    if (pods.length === 0) return undefined;
+    const pod = pods[randomInt(pods.length)] as string;
     await this.kubectl(['delete', 'pod', pod, '--wait=false']);
     return { pod, running: pods.length };
   }

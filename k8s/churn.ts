@@ -50,7 +50,7 @@ function churnOptions(argv: string[], env: NodeJS.ProcessEnv): ChurnOptions {
 }
 
 /** Deletions at 0, i, 2i, ... while inside the duration, paced by the clock so that slow kubectl calls do not stretch the run. */
-async function churn({ release, intervalS, durationS, restart }: ChurnOptions): Promise<number> {
+async function churn({ release, intervalS, durationS, restart }: ChurnOptions): Promise<void> {
   const selector = release.apiSelector;
   const ready = async () => (await release.list('pods', selector)).filter(podReady).length;
   if ((await release.list('pods', selector)).length === 0) throw new Error(`no pods match ${selector} in namespace ${release.namespace}`);
@@ -72,7 +72,6 @@ async function churn({ release, intervalS, durationS, restart }: ChurnOptions): 
     await release.rolloutRestart(300);
   }
   log(`done: ${deleted} pods deleted, ${await ready()} ready`);
-  return deleted;
 }
 
 if (import.meta.main) {
