@@ -105,8 +105,8 @@ export class Release {
 
   /** True when Redis runs with replication: its pods carry a Sentinel container. */
   async replicated(): Promise<boolean> {
-    const sets = await this.list('statefulset', this.redisSelector);
-    return (sets[0] as { spec?: { template?: Pod } } | undefined)?.spec?.template?.spec?.containers?.some((c) => c.name === 'sentinel') ?? false;
+    const sets = await this.list<{ spec?: { template?: Pod } }>('statefulset', this.redisSelector);
+    return sets[0]?.spec?.template?.spec?.containers?.some((c) => c.name === 'sentinel') ?? false;
   }
 
   /** The pod that the Sentinel in Redis pod `pod` names as the primary; undefined when it does not answer. */
