@@ -1,4 +1,4 @@
-// The e2e suite's client. run.sh copies it with the harness into a pod of the release's namespace
+// The e2e suite's client. run.ts copies it with the harness into a pod of the release's namespace
 // (the app image: Node 24 runs TypeScript as is) and runs it there, so that it reaches the API
 // Service and the Redis pods the way in-cluster clients do, on any cluster. XWING_URL is the
 // Service; in replication mode REDIS_SENTINELS, REDIS_SENTINEL_NAME and REDIS_PASSWORD come from

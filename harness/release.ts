@@ -4,7 +4,7 @@
 import { randomInt } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { command } from './command.ts';
+import { command, type CommandOptions } from './command.ts';
 import { REPO_ROOT } from './paths.ts';
 
 export interface Condition {
@@ -16,7 +16,7 @@ export interface Condition {
 export interface Pod {
   metadata: { name: string; uid?: string; creationTimestamp?: string; deletionTimestamp?: string };
   spec?: { containers?: { name: string; image?: string }[] };
-  status?: { phase?: string; conditions?: Condition[]; containerStatuses?: { name?: string; restartCount: number; ready?: boolean }[] };
+  status?: { phase?: string; podIP?: string; conditions?: Condition[]; containerStatuses?: { name?: string; restartCount: number; ready?: boolean }[] };
 }
 
 export interface ReleaseOptions {
@@ -64,9 +64,9 @@ export class Release {
   }
 
   /** kubectl in the release's namespace; its stdout. */
-  kubectl(args: readonly string[], timeoutMs = 30_000): Promise<string> {
+  kubectl(args: readonly string[], timeoutMs = 30_000, options?: CommandOptions): Promise<string> {
     const context = this.#context === undefined ? [] : ['--context', this.#context];
-    return command(this.#kubectl, ['--namespace', this.namespace, ...context, '--request-timeout=10s', ...args], timeoutMs);
+    return command(this.#kubectl, ['--namespace', this.namespace, ...context, '--request-timeout=10s', ...args], timeoutMs, options);
   }
 
   async list<T = Pod>(kind: string, selector: string): Promise<T[]> {

@@ -18,9 +18,8 @@ cluster-status: ## Show the local cluster's components, node and pods
 	XWING_STATE=$(XWING_STATE) $(LOCAL_CLUSTER)/status.sh
 
 # Without KUBECONFIG set, a running local cluster is preferred over ~/.kube/config.
-e2e: tools ## End-to-end suite on the current kube context (the local cluster if it runs): install, churn, upgrade
-	@bash $(ROOT)/scripts/apt-ensure.sh jq:jq
+e2e: tools node ## End-to-end suite on the current kube context (the local cluster if it runs): install, churn, upgrade
 	@if [ -z "$${KUBECONFIG:-}" ] && XWING_STATE=$(XWING_STATE) $(LOCAL_CLUSTER)/status.sh >/dev/null 2>&1; then \
 	  export KUBECONFIG=$(XWING_STATE)/kubeconfig; echo "e2e: using the local cluster ($$KUBECONFIG)"; \
 	fi; \
-	XWING_STATE=$(XWING_STATE) bash $(ROOT)/e2e/run.sh
+	XWING_STATE=$(XWING_STATE) "$(NODE_BIN)/node" $(ROOT)/e2e/run.ts
