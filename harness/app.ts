@@ -1,7 +1,7 @@
 // The xwing server as a child process: the real entry point with signals, terminus and sockets.
 import { join } from 'node:path';
 import { ApiClient } from './client.ts';
-import type { ManagedProcess, ProcessGroup } from './procs.ts';
+import { tail, type ManagedProcess, type ProcessGroup } from './procs.ts';
 import { REPO_ROOT } from './paths.ts';
 import { freePort, sleep, StopWaiting, waitFor } from './wait.ts';
 
@@ -59,10 +59,6 @@ export interface AppProcess {
   waitForOutput(re: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
   /** `signal` (SIGTERM: the graceful shutdown), SIGKILL after 15 s; resolves with the exit. */
   stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-function tail(text: string, lines = 30): string {
-  return text.trimEnd().split('\n').slice(-lines).join('\n');
 }
 
 export async function startApp(group: ProcessGroup, options: AppOptions): Promise<AppProcess> {

@@ -8,8 +8,6 @@ export interface ApiClientOptions {
   keepAlive?: boolean;
   /** Whole-exchange deadline per request (default 5000 ms); a timed-out request rejects with code CLIENT_TIMEOUT. */
   timeoutMs?: number;
-  /** Connections per backend (default 64). */
-  maxSockets?: number;
   /** Share this agent instead of owning one; close() then leaves it open. */
   agent?: Agent;
 }
@@ -57,7 +55,7 @@ export class ApiClient {
     this.baseUrl = baseUrl.replace(/\/$/, '');
     this.timeoutMs = options.timeoutMs ?? 5000;
     this.#ownsAgent = options.agent === undefined;
-    this.agent = options.agent ?? new Agent({ keepAlive: options.keepAlive ?? true, maxSockets: options.maxSockets ?? 64 });
+    this.agent = options.agent ?? new Agent({ keepAlive: options.keepAlive ?? true, maxSockets: 64 });
   }
 
   /** One exchange; resolves with whatever status came back, rejects (RequestError) when none did. */

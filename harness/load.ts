@@ -71,12 +71,6 @@ interface BackendState extends Backend {
   inFlight: number;
 }
 
-const PATHS: Record<Exclude<Op, 'cycle'>, (workMs: number) => string> = {
-  session: () => '/auth/session',
-  profile: () => '/profile',
-  work: (workMs) => `/work?ms=${workMs}`,
-};
-
 export class LoadGenerator {
   readonly records: RequestRecord[] = [];
   dropped = 0;
@@ -254,6 +248,7 @@ export class LoadGenerator {
       record.token = token;
       return client.call('POST', '/auth/logout', { token });
     }
-    return client.call('GET', PATHS[op](this.#options.workMs), { token: user.token });
+    const path = op === 'work' ? `/work?ms=${this.#options.workMs}` : op === 'profile' ? '/profile' : '/auth/session';
+    return client.call('GET', path, { token: user.token });
   }
 }

@@ -6,7 +6,6 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
-import { waitFor } from './wait.ts';
 
 export type AttributeValue = string | number | boolean | null | AttributeValue[] | { [key: string]: AttributeValue };
 export type Attributes = Record<string, AttributeValue>;
@@ -41,17 +40,16 @@ export interface OtlpReceiver {
   readonly exports: number;
   /** The decoded bodies as sent (JSON text), for searches over everything the exporter sent. */
   bodies(): string[];
-  /** Waits until `enough` holds for the spans received; rejects naming `what` after `timeoutMs`. */
-  waitForSpans(what: string, enough: (spans: ReceivedSpan[]) => boolean, timeoutMs?: number): Promise<ReceivedSpan[]>;
   close(): Promise<void>;
 }
 
 export interface OtlpReceiverOptions {
   /** Keep spans and bodies (tests) or only count them (the bench, which receives hundreds of thousands). */
   keepSpans?: boolean;
-  /** Largest request body accepted, decompressed. */
-  maxBodyBytes?: number;
 }
+
+/** Largest request body accepted, decompressed. */
+const MAX_BODY_BYTES = 64 * 1024 * 1024;
 
 const KINDS: readonly SpanKindName[] = ['unspecified', 'internal', 'server', 'client', 'producer', 'consumer'];
 const STATUS_CODES: readonly StatusCodeName[] = ['unset', 'ok', 'error'];
@@ -107,6 +105,7 @@ function anyValue(value: unknown, where: string): AttributeValue {
   const inner = any[kind];
   switch (kind) {
     case 'stringValue':
+    case 'bytesValue':
       return text(inner, where);
     case 'boolValue':
       if (typeof inner !== 'boolean') throw new DecodeError(`${where}: boolValue not a boolean`);
@@ -120,8 +119,6 @@ function anyValue(value: unknown, where: string): AttributeValue {
     case 'doubleValue':
       if (typeof inner !== 'number') throw new DecodeError(`${where}: doubleValue not a number`);
       return inner;
-    case 'bytesValue':
-      return text(inner, where);
     case 'arrayValue':
       return list(record(inner, where).values, where).map((item, index) => anyValue(item, `${where}[${index}]`));
     case 'kvlistValue':
@@ -208,7 +205,6 @@ function reply(res: ServerResponse, status: number, body: unknown): void {
 
 export async function startOtlpReceiver(options: OtlpReceiverOptions = {}): Promise<OtlpReceiver> {
   const keep = options.keepSpans ?? true;
-  const maxBodyBytes = options.maxBodyBytes ?? 64 * 1024 * 1024;
   const received: ReceivedSpan[] = [];
   const bodies: string[] = [];
   let spanCount = 0;
@@ -226,7 +222,7 @@ export async function startOtlpReceiver(options: OtlpReceiverOptions = {}): Prom
     }
     void (async () => {
       try {
-        const body = (await readBody(req, maxBodyBytes)).toString('utf8');
+        const body = (await readBody(req, MAX_BODY_BYTES)).toString('utf8');
         const spans = decodeTraces(body);
         exports += 1;
         spanCount += spans.length;
@@ -254,10 +250,6 @@ export async function startOtlpReceiver(options: OtlpReceiverOptions = {}): Prom
       return exports;
     },
     bodies: () => [...bodies],
-    async waitForSpans(what, enough, timeoutMs = 10_000) {
-      await waitFor(what, () => enough(received), { timeoutMs, intervalMs: 25 });
-      return [...received];
-    },
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

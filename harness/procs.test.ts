@@ -62,7 +62,7 @@ describe('ProcessGroup', () => {
     const sleeper = group.spawn('sleeper', 'sleep', ['30']);
     expect(() => new ProcessGroup(group.stateDir)).toThrow(/belongs to a group with live processes/);
     expect(sleeper.alive).toBe(true);
-    await group.stopAll({ parallel: true });
+    await group.stopAll();
     expect(new ProcessGroup(group.stateDir).processes).toEqual([]);
   });
 

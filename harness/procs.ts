@@ -92,11 +92,8 @@ export class ProcessGroup {
     try {
       const offset = fstatSync(log).size;
       child = spawnChild(command, args, { env: options.env ?? process.env, cwd: options.cwd, stdio: ['ignore', log, log], detached: this.#detached });
-      if (child.pid === undefined) {
-        // spawn() reports ENOENT and the like asynchronously; the child never existed.
-        const failed = child;
-        return this.#stillborn(name, logPath, offset, command, failed);
-      }
+      // spawn() reports ENOENT and the like asynchronously; the child never existed.
+      if (child.pid === undefined) return this.#stillborn(name, logPath, offset, command, child);
       const tracked = new Tracked(name, child, child.pid, logPath, offset, join(this.pidDir, `${name}.pid`), this.#detached);
       this.#adopt(tracked);
       return tracked;
@@ -105,14 +102,9 @@ export class ProcessGroup {
     }
   }
 
-  /**
-   * Stops every live process, newest first (the app before the Redis it uses), each with
-   * `options`, one after the other; with `parallel`, all at once.
-   */
-  async stopAll(options: StopOptions & { parallel?: boolean } = {}): Promise<void> {
-    const newestFirst = [...this.#live.values()].reverse();
-    if (options.parallel) await Promise.all(newestFirst.map((proc) => proc.stop(options)));
-    else for (const proc of newestFirst) await proc.stop(options);
+  /** Stops every live process, newest first (the app before the Redis it uses), one after the other. */
+  async stopAll(options: StopOptions = {}): Promise<void> {
+    for (const proc of [...this.#live.values()].reverse()) await proc.stop(options);
   }
 
   /** SIGKILLs every live child now, synchronously; what the exit hook runs. */
@@ -157,7 +149,7 @@ export class ProcessGroup {
       exited,
       kill: () => false,
       stop: () => exited,
-      output: () => readFrom(logPath, offset),
+      output: () => readBytes(logPath, offset).toString(),
     };
   }
 }
@@ -227,25 +219,28 @@ class Tracked implements ManagedProcess {
   }
 
   output(): string {
-    return readFrom(this.logPath, this.#offset, this.#end);
+    return readBytes(this.logPath, this.#offset, this.#end).toString();
   }
 }
 
-function readFrom(path: string, offset: number, end?: number): string {
+/** The bytes of `path` from `offset` up to `end` (its end when omitted); none when it cannot be read. */
+export function readBytes(path: string, offset: number, end = Number.POSITIVE_INFINITY): Buffer {
   try {
     const fd = openSync(path, 'r');
     try {
-      const size = Math.min(fstatSync(fd).size, end ?? Number.POSITIVE_INFINITY);
-      if (size <= offset) return '';
-      const buffer = Buffer.alloc(size - offset);
-      readSync(fd, buffer, 0, buffer.length, offset);
-      return buffer.toString();
+      const buffer = Buffer.alloc(Math.max(0, Math.min(fstatSync(fd).size, end) - offset));
+      return buffer.subarray(0, readSync(fd, buffer, 0, buffer.length, offset));
     } finally {
       closeSync(fd);
     }
   } catch {
-    return '';
+    return Buffer.alloc(0);
   }
+}
+
+/** The last `lines` lines of `text`, for an error message. */
+export function tail(text: string, lines = 30): string {
+  return text.trimEnd().split('\n').slice(-lines).join('\n');
 }
 
 let signalHooksInstalled = false;

@@ -45,17 +45,18 @@ describe('startRedis', () => {
   });
 });
 
-/** Stops the topology's processes when the test ends (testGroup would too; this keeps logs readable). */
-function stopWhenDone(redis: ReplicatedRedis) {
+/** 3 nodes + 3 Sentinels, stopped when the test ends (testGroup would too; this keeps logs readable). */
+async function replicated(password?: string): Promise<ReplicatedRedis> {
+  const group = testGroup();
+  const redis = await startReplicated(group, { name: 'ha', dir: join(group.stateDir, 'ha'), password });
   onTestFinished(() => redis.stop());
+  return redis;
 }
 
 describe('startReplicated', () => {
   test('3 nodes + 3 Sentinels: node 0 primary, replicas in sync, Sentinels agree', async () => {
-    const group = testGroup();
     const started = performance.now();
-    const redis = await startReplicated(group, { name: 'ha', dir: join(group.stateDir, 'ha'), password: PASSWORD });
-    stopWhenDone(redis);
+    const redis = await replicated(PASSWORD);
     expect(performance.now() - started).toBeLessThan(10_000);
     expect(redis.nodes).toHaveLength(3);
     expect(redis.sentinels).toHaveLength(3);
@@ -80,9 +81,7 @@ describe('startReplicated', () => {
   });
 
   test('requestFailover moves the primary without losing an acknowledged write', async () => {
-    const group = testGroup();
-    const redis = await startReplicated(group, { name: 'ha', dir: join(group.stateDir, 'ha'), password: PASSWORD });
-    stopWhenDone(redis);
+    const redis = await replicated(PASSWORD);
     const load = startWriter(redis, 'counter');
     await sleep(500);
 
@@ -108,9 +107,7 @@ describe('startReplicated', () => {
   });
 
   test('requestFailover past a hung replica: waits for it only briefly, promotes the one in sync', async () => {
-    const group = testGroup();
-    const redis = await startReplicated(group, { name: 'ha', dir: join(group.stateDir, 'ha') });
-    stopWhenDone(redis);
+    const redis = await replicated();
     const [first, second, third] = redis.nodes;
     await third!.kill('SIGSTOP');
     await first!.cli('SET', 'while', 'hung');
@@ -126,9 +123,7 @@ describe('startReplicated', () => {
   });
 
   test('SIGKILL of the primary: Sentinel promotes a replica within seconds; the old one rejoins as a replica', async () => {
-    const group = testGroup();
-    const redis = await startReplicated(group, { name: 'ha', dir: join(group.stateDir, 'ha') });
-    stopWhenDone(redis);
+    const redis = await replicated();
     const old = await redis.primary();
     await old.cli('SET', 'before', 'kill');
     await redis.waitInSync(5000);

@@ -12,8 +12,8 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { SHARED_REDIS_CONF } from './paths.ts';
-import type { ManagedProcess, ProcessGroup } from './procs.ts';
-import { command, commands, parseInfo, type Endpoint } from './resp.ts';
+import { tail, type ManagedProcess, type ProcessGroup } from './procs.ts';
+import { command, commands, parseInfo } from './resp.ts';
 import { freePort, sleep, StopWaiting, waitFor } from './wait.ts';
 
 const START_TIMEOUT_MS = 15_000;
@@ -145,12 +145,8 @@ class Server implements SentinelNode {
     return this.#process;
   }
 
-  get endpoint(): Endpoint {
-    return { host: this.host, port: this.port, password: this.password };
-  }
-
   cli(...args: (string | number)[]): Promise<string> {
-    return command(this.endpoint, args);
+    return command(this, args);
   }
 
   async info(section = 'replication'): Promise<Map<string, string>> {
@@ -163,16 +159,16 @@ class Server implements SentinelNode {
     const spec = await this.#options.launch();
     const { netns } = this.#options;
     const proc = netns
-      ? this.#group.spawn(this.name, 'ip', ['netns', 'exec', netns, spec.command, ...spec.args], spec.env ? { env: spec.env } : {})
-      : this.#group.spawn(this.name, spec.command, spec.args, spec.env ? { env: spec.env } : {});
+      ? this.#group.spawn(this.name, 'ip', ['netns', 'exec', netns, spec.command, ...spec.args], { env: spec.env })
+      : this.#group.spawn(this.name, spec.command, spec.args, { env: spec.env });
     this.#process = proc;
     try {
       await waitFor(
         `${this.name} answering PING on ${this.host}:${this.port}`,
         async () => {
-          if (!proc.alive) throw new StopWaiting(`${this.name} exited at start:\n${tail(proc.output())}`);
+          if (!proc.alive) throw new StopWaiting(`${this.name} exited at start:\n${tail(proc.output(), 20)}`);
           // A server still loading its append-only file answers -LOADING: not yet.
-          return (await command(this.endpoint, ['PING'], 1000)) === 'PONG';
+          return (await command(this, ['PING'], 1000)) === 'PONG';
         },
         { timeoutMs: START_TIMEOUT_MS },
       );
@@ -196,10 +192,6 @@ class Server implements SentinelNode {
     await this.stop();
     await this.start();
   }
-}
-
-function tail(text: string, lines = 20): string {
-  return text.trimEnd().split('\n').slice(-lines).join('\n');
 }
 
 /** A redis-server with the shared settings, persisted in `dir`; resolves once it answers PING. */
@@ -261,10 +253,6 @@ export interface ReplicatedOptions {
   name: string;
   /** The topology's folder; its node-<i>/ and sentinel-<i>/ folders are emptied first. */
   dir: string;
-  /** redis-server processes, the primary included (the chart's `redis.replication.replicas`). */
-  replicas?: number;
-  sentinels?: number;
-  masterName?: string;
   quorum?: number;
   downAfterMs?: number;
   failoverTimeoutMs?: number;
@@ -305,12 +293,7 @@ export interface ReplicatedRedis {
    * SENTINEL FAILOVER, and once a different node is primary the old one is made its replica (the
    * way Sentinel would, seconds later) and unpaused. No acknowledged write is lost.
    */
-  requestFailover(options?: {
-    /** Bounds each wait: for the new primary, and for the old one to become its replica (default 15 s). */
-    timeoutMs?: number;
-    /** The CLIENT PAUSE; ended explicitly once done, so it only needs to outlast the handover (default timeoutMs + 5 s). */
-    pauseMs?: number;
-  }): Promise<FailoverResult>;
+  requestFailover(): Promise<FailoverResult>;
   /** SIGTERM to the Sentinels, then the nodes. */
   stop(): Promise<void>;
 }
@@ -332,7 +315,7 @@ export async function askSentinels(
   const answers = await Promise.all(
     sentinels.map(async (sentinel) => {
       try {
-        const reply = await command({ host: sentinel.host, port: sentinel.port, password }, ['SENTINEL', 'GET-MASTER-ADDR-BY-NAME', masterName], timeoutMs);
+        const reply = await command({ ...sentinel, password }, ['SENTINEL', 'GET-MASTER-ADDR-BY-NAME', masterName], timeoutMs);
         const [host, port] = reply.split('\n');
         return host && port ? `${host}:${port}` : undefined;
       } catch {
@@ -423,9 +406,6 @@ export const launchSentinel: Launcher = (topology, index) => {
  */
 export async function startReplicated(group: ProcessGroup, options: ReplicatedOptions): Promise<ReplicatedRedis> {
   const host = '127.0.0.1';
-  const replicas = options.replicas ?? 3;
-  const sentinelCount = options.sentinels ?? 3;
-  if (replicas < 1 || sentinelCount < 1) throw new Error(`${options.name}: needs at least one node and one sentinel`);
   const member = async (name: string, dir: string): Promise<TopologyMember> => {
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
@@ -433,7 +413,7 @@ export async function startReplicated(group: ProcessGroup, options: ReplicatedOp
   };
   const topology: Topology = {
     name: options.name,
-    masterName: options.masterName ?? 'xwing',
+    masterName: 'xwing',
     quorum: options.quorum ?? 2,
     downAfterMs: options.downAfterMs ?? 1000,
     failoverTimeoutMs: options.failoverTimeoutMs ?? 5000,
@@ -442,8 +422,9 @@ export async function startReplicated(group: ProcessGroup, options: ReplicatedOp
     nodes: [],
     sentinels: [],
   };
-  for (let i = 0; i < replicas; i++) topology.nodes.push(await member(`${options.name}-node-${i}`, join(options.dir, `node-${i}`)));
-  for (let i = 0; i < sentinelCount; i++) topology.sentinels.push(await member(`${options.name}-sentinel-${i}`, join(options.dir, `sentinel-${i}`)));
+  // 3 nodes (the chart's `redis.replication.replicas`, the primary included) and 3 Sentinels.
+  for (let i = 0; i < 3; i++) topology.nodes.push(await member(`${options.name}-node-${i}`, join(options.dir, `node-${i}`)));
+  for (let i = 0; i < 3; i++) topology.sentinels.push(await member(`${options.name}-sentinel-${i}`, join(options.dir, `sentinel-${i}`)));
 
   const launchNodeFn = options.launchNode ?? launchNode;
   const launchSentinelFn = options.launchSentinel ?? launchSentinel;
@@ -491,8 +472,10 @@ class Replicated implements ReplicatedRedis {
   readonly password: string | undefined;
   readonly sentinelList: string;
   readonly #downAfterMs: number;
+  readonly #url: string;
 
   constructor(topology: Topology, nodes: Server[], sentinels: Server[]) {
+    this.#url = nodes[0]?.url ?? '';
     this.#downAfterMs = topology.downAfterMs;
     this.name = topology.name;
     this.nodes = nodes;
@@ -503,19 +486,8 @@ class Replicated implements ReplicatedRedis {
   }
 
   appEnv(): Record<string, string> {
-    const auth = this.password === undefined ? '' : `:${encodeURIComponent(this.password)}@`;
-    return {
-      REDIS_SENTINELS: this.sentinelList,
-      REDIS_SENTINEL_NAME: this.masterName,
-      // Host and port are placeholders: in Sentinel mode the app takes only credentials from it.
-      REDIS_URL: `redis://${auth}${hostPort(this.#first)}`,
-    };
-  }
-
-  get #first(): Server {
-    const first = this.nodes[0];
-    if (!first) throw new Error('unreachable');
-    return first;
+    // REDIS_URL's host and port are placeholders: in Sentinel mode the app takes only credentials from it.
+    return { REDIS_SENTINELS: this.sentinelList, REDIS_SENTINEL_NAME: this.masterName, REDIS_URL: this.#url };
   }
 
   async primary(): Promise<Server> {
@@ -528,17 +500,12 @@ class Replicated implements ReplicatedRedis {
 
   async waitForPrimary({ not, timeoutMs = 15_000 }: { not?: RedisNode; timeoutMs?: number } = {}): Promise<Server> {
     let found: Server | undefined;
-    await waitFor(
-      `${this.name}: a primary${not ? ` other than ${not.name}` : ''}`,
-      async () => {
-        const node = await this.primary();
-        if (node === not) return false;
-        if ((await node.info('replication')).get('role') !== 'master') return false;
-        found = node;
-        return true;
-      },
-      { timeoutMs },
-    );
+    const what = `${this.name}: a primary${not ? ` other than ${not.name}` : ''}`;
+    await waitFor(what, async () => {
+      const node = await this.primary();
+      if (node !== not && (await node.info('replication')).get('role') === 'master') found = node;
+      return found !== undefined;
+    }, { timeoutMs });
     if (!found) throw new Error('unreachable');
     return found;
   }
@@ -548,8 +515,8 @@ class Replicated implements ReplicatedRedis {
   }
 
   /** Every other live node replicates `primary` with its link up and has its offset. */
-  async inSyncWith(primary: RedisNode): Promise<boolean> {
-    const { synced, live } = await this.caughtUp(primary);
+  async inSyncWith(primary: RedisNode, timeoutMs?: number): Promise<boolean> {
+    const { synced, live } = await this.caughtUp(primary, timeoutMs);
     return synced === live;
   }
 
@@ -558,8 +525,7 @@ class Replicated implements ReplicatedRedis {
    * (`synced`), of `live`. A node that does not answer (SIGSTOPped) counts as live, not synced.
    */
   async caughtUp(primary: RedisNode, timeoutMs = 2000): Promise<{ synced: number; live: number }> {
-    const replication = async (node: RedisNode) =>
-      parseInfo(await command({ host: node.host, port: node.port, password: node.password }, ['INFO', 'replication'], timeoutMs));
+    const replication = async (node: RedisNode) => parseInfo(await command(node, ['INFO', 'replication'], timeoutMs));
     const offset = Number((await replication(primary)).get('master_repl_offset'));
     const others = this.nodes.filter((node) => node !== primary && node.process.alive);
     const synced = await Promise.all(
@@ -600,7 +566,11 @@ class Replicated implements ReplicatedRedis {
     );
   }
 
-  async requestFailover({ timeoutMs = 15_000, pauseMs = timeoutMs + 5000 }: { pauseMs?: number; timeoutMs?: number } = {}): Promise<FailoverResult> {
+  async requestFailover(): Promise<FailoverResult> {
+    // Bounds each wait: for the new primary, and for the old one to become its replica. The pause is
+    // ended explicitly once done, so it only needs to outlast the handover.
+    const timeoutMs = 15_000;
+    const pauseMs = timeoutMs + 5000;
     const from = await this.primary();
     const started = performance.now();
     // Writes wait on the old primary from here on: whatever it acknowledged, the replicas get.
@@ -612,14 +582,9 @@ class Replicated implements ReplicatedRedis {
       // hello PUBLISH waits on the pause, and the PINGs queue behind it), so after about
       // down-after-milliseconds the Sentinels would start a failover of their own.
       const catchUpMs = Math.min(timeoutMs, this.#downAfterMs / 2);
-      const allCaughtUp = () => this.caughtUp(from, 200).then(({ synced, live }) => synced === live);
-      const caughtUp = await waitFor(`${this.name}: replicas caught up with the paused ${from.name}`, allCaughtUp, {
-        timeoutMs: catchUpMs,
-        intervalMs: 10,
-      }).then(
-        () => true,
-        () => false,
-      );
+      const what = `${this.name}: replicas caught up with the paused ${from.name}`;
+      const waited = waitFor(what, () => this.inSyncWith(from, 200), { timeoutMs: catchUpMs, intervalMs: 10 });
+      const caughtUp = await waited.then(() => true, () => false);
       if (!caughtUp && (await this.caughtUp(from, 200)).synced === 0) {
         throw new Error(`${this.name}: no replica caught up with ${from.name}; a failover now would lose writes`);
       }
@@ -630,7 +595,7 @@ class Replicated implements ReplicatedRedis {
       // down, and then waits before reconfiguring it), and until then clients stay connected to
       // it. Do what Sentinel does now: make it a replica and close its client connections, so
       // clients ask Sentinel again. The writes held by the pause never run on it.
-      await commands(from.endpoint, [
+      await commands(from, [
         ['MULTI'],
         ['REPLICAOF', to.host, to.port],
         ['CLIENT', 'KILL', 'TYPE', 'normal'],

@@ -7,10 +7,7 @@ import { connect } from 'node:net';
 export type Reply = string | number | null | Reply[];
 
 export class ReplyError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ReplyError';
-  }
+  override name = 'ReplyError';
 }
 
 export interface Endpoint {

@@ -27,22 +27,13 @@ export function createRunDir(kind: string, { root = RESULTS_ROOT }: { root?: str
   }
 }
 
-export interface EventRecord {
-  /** ISO time. */
-  t: string;
-  /** ms since the log was opened. */
-  ms: number;
-  event: string;
-  [field: string]: unknown;
-}
-
 /** Appends one JSON line per event, `{t, ms, event, ...fields}`, to `<runDir>/events.jsonl`. */
 export class EventLog {
   readonly path: string;
   readonly #epoch = performance.now();
 
-  constructor(runDir: string, file = 'events.jsonl') {
-    this.path = join(runDir, file);
+  constructor(runDir: string) {
+    this.path = join(runDir, 'events.jsonl');
     appendFileSync(this.path, '');
   }
 
@@ -52,11 +43,9 @@ export class EventLog {
   }
 
   /** Writes the event at once (synchronously: a crash right after still leaves it on disk). */
-  event(event: string, fields: Record<string, unknown> = {}): EventRecord {
+  event(event: string, fields: Record<string, unknown> = {}): void {
     const own = { t: new Date().toISOString(), ms: Math.round(this.ms() * 10) / 10, event };
     // The log's own keys first in every line, and fields named t, ms or event cannot replace them.
-    const record: EventRecord = Object.assign({ ...own, ...fields }, own);
-    appendFileSync(this.path, `${JSON.stringify(record)}\n`);
-    return record;
+    appendFileSync(this.path, `${JSON.stringify(Object.assign({ ...own, ...fields }, own))}\n`);
   }
 }

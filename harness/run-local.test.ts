@@ -14,8 +14,11 @@ const LAUNCHER = join(REPO_ROOT, 'harness', 'run-local.ts');
 
 beforeAll(ensureBuilt, 60_000);
 
-/** The launcher in a process group of its own, as a shell runs a foreground job; nothing left when the test ends. */
-function launcherGroup(): { group: ProcessGroup; runDir: string } {
+/**
+ * The launcher on free ports, in a process group of its own as a shell runs a foreground job, once
+ * it serves; nothing is left when the test ends.
+ */
+async function startLauncher(args: string[], env: Record<string, string> = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'xwing-run-local-'));
   const group = new ProcessGroup(join(dir, 'test'), { detached: true });
   const runDir = join(dir, 'run');
@@ -24,7 +27,20 @@ function launcherGroup(): { group: ProcessGroup; runDir: string } {
     killRecorded(runDir);
     if (task.result?.state === 'pass') rmSync(dir, { recursive: true, force: true });
   });
-  return { group, runDir };
+  const [port, metricsPort, redisPort] = await Promise.all([freePort(), freePort(), freePort()]);
+  const launcher = group.spawn('run-local', process.execPath, [LAUNCHER, ...args], {
+    env: {
+      // /usr/bin's node is older than 24: the app must still run on the launcher's own Node.
+      PATH: `/usr/bin:/bin:${process.env.PATH ?? ''}`,
+      REDIS_PORT: String(redisPort),
+      PORT: String(port),
+      METRICS_PORT: String(metricsPort),
+      RUN_LOCAL_DIR: runDir,
+      ...env,
+    },
+  });
+  await waitUntilServing(launcher, port);
+  return { launcher, runDir, port };
 }
 
 function recordedPids(runDir: string): Map<string, number> {
@@ -51,21 +67,7 @@ async function waitUntilServing(launcher: ManagedProcess, port: number): Promise
 
 describe.each(['standalone', 'replication'])('make run REDIS=%s', (mode) => {
   test('Ctrl-C stops the app first and Redis only after it exited; no error logged, nothing left', { timeout: 60_000 }, async () => {
-    const { group, runDir } = launcherGroup();
-    const [port, metricsPort, redisPort] = await Promise.all([freePort(), freePort(), freePort()]);
-    const launcher = group.spawn('run-local', process.execPath, [LAUNCHER], {
-      env: {
-        // /usr/bin's node is older than 24: the app must still run on the launcher's own Node.
-        PATH: `/usr/bin:/bin:${process.env.PATH ?? ''}`,
-        REDIS: mode,
-        REDIS_PORT: String(redisPort),
-        PORT: String(port),
-        METRICS_PORT: String(metricsPort),
-        RUN_LOCAL_DIR: runDir,
-        SHUTDOWN_DELAY_MS: '300',
-      },
-    });
-    await waitUntilServing(launcher, port);
+    const { launcher, runDir } = await startLauncher([], { REDIS: mode, SHUTDOWN_DELAY_MS: '300' });
     const pids = recordedPids(runDir);
     const appPid = pids.get('app');
     const redisPids = [...pids].filter(([name]) => name !== 'app').map(([, pid]) => pid);
@@ -121,18 +123,7 @@ describe('make dev-local (run-local.ts --watch)', () => {
   }
 
   test('serves the sources, restarts on a touched file under app/src, Ctrl-C leaves nothing running', { timeout: 60_000 }, async () => {
-    const { group, runDir } = launcherGroup();
-    const [port, metricsPort, redisPort] = await Promise.all([freePort(), freePort(), freePort()]);
-    const launcher = group.spawn('run-local', process.execPath, [LAUNCHER, '--watch'], {
-      env: {
-        PATH: `/usr/bin:/bin:${process.env.PATH ?? ''}`,
-        REDIS_PORT: String(redisPort),
-        PORT: String(port),
-        METRICS_PORT: String(metricsPort),
-        RUN_LOCAL_DIR: runDir,
-      },
-    });
-    await waitUntilServing(launcher, port);
+    const { launcher, runDir, port } = await startLauncher(['--watch']);
     const pids = recordedPids(runDir);
     const watcherPid = pids.get('app');
     const redisPid = pids.get('redis');

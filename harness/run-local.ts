@@ -35,13 +35,6 @@ function portFrom(name: string, fallback: number): number {
   return port;
 }
 
-/** How the app runs: the build, or the sources restarted on change (the watcher's PID is then the app's). */
-function appLaunch(watch: boolean): { entry: 'dist' | 'src'; nodeArgs: string[]; defaults: Record<string, string> } {
-  if (!watch) return { entry: 'dist', nodeArgs: [], defaults: {} };
-  // The watcher's own lines ("Restarting ...") go to the same log; keep the app's earlier lines in it.
-  return { entry: 'src', nodeArgs: ['--watch', '--watch-preserve-output'], defaults: { SHUTDOWN_DELAY_MS: '0' } };
-}
-
 function describe({ code, signal }: ExitStatus): string {
   return signal ?? `code ${code ?? '?'}`;
 }
@@ -60,10 +53,7 @@ async function startLocalRedis(group: ProcessGroup): Promise<Record<string, stri
   }
   if (mode !== 'standalone') throw new Error(`REDIS=${mode}: use standalone or replication`);
   const port = portFrom('REDIS_PORT', 6379);
-  const answers = await command({ host: '127.0.0.1', port }, ['PING'], 500).then(
-    (reply) => reply === 'PONG',
-    () => false,
-  );
+  const answers = await command({ host: '127.0.0.1', port }, ['PING'], 500).then((reply) => reply === 'PONG', () => false);
   if (answers) {
     log(`using the Redis already answering on 127.0.0.1:${port}`);
   } else {
@@ -90,7 +80,6 @@ async function main(): Promise<number> {
     return 64;
   }
   const watch = args.includes('--watch');
-  const launch = appLaunch(watch);
   const group = new ProcessGroup(process.env.RUN_LOCAL_DIR ?? join(REPO_ROOT, '.run', 'local'), { detached: true });
   const follower = followLog(group.logPath('app'), process.stdout);
   let stopping: Promise<void> | undefined;
@@ -113,13 +102,16 @@ async function main(): Promise<number> {
     if (!stopping) {
       // The user's settings, not the harness's test defaults: a key set to undefined is removed.
       const unset = Object.fromEntries(Object.keys(APP_DEFAULTS).map((key) => [key, undefined]));
+      const defaults = watch ? { SHUTDOWN_DELAY_MS: '0' } : {};
       const app = await startApp(group, {
         name: 'app',
-        entry: launch.entry,
-        nodeArgs: launch.nodeArgs,
+        // --watch: the sources under node --watch (its PID is then the app's), its own lines ("Restarting ...")
+        // in the same log after the app's earlier ones; no shutdown delay, which every restart would wait for.
+        entry: watch ? 'src' : 'dist',
+        nodeArgs: watch ? ['--watch', '--watch-preserve-output'] : [],
         port: portFrom('PORT', 8080),
         metricsPort: portFrom('METRICS_PORT', 9464),
-        env: { ...unset, ...launch.defaults, ...process.env, POD_NAME: process.env.POD_NAME, ...redisEnv },
+        env: { ...unset, ...defaults, ...process.env, POD_NAME: process.env.POD_NAME, ...redisEnv },
       });
       follower.flush();
       const restarts = watch ? '; restarted when a file under app/src it imports changes' : '';

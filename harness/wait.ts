@@ -3,19 +3,14 @@
 import { createServer } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 
-export function sleep(ms: number): Promise<void> {
-  return delay(ms);
-}
+export const sleep = (ms: number): Promise<void> => delay(ms);
 
 /**
  * Thrown from a waitFor condition to end the wait at once (e.g. the process being waited for has
  * exited, so polling on would only burn the budget). waitFor rethrows its cause.
  */
 export class StopWaiting extends Error {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'StopWaiting';
-  }
+  override name = 'StopWaiting';
 }
 
 export interface WaitOptions {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitFor } from '../../harness/index.ts';
+import { pidAlive, waitFor } from '../../harness/index.ts';
 import { spawnService, type Service } from './support/processes.ts';
 
 describe('cluster mode (WEB_CONCURRENCY > 1)', () => {
@@ -39,15 +39,7 @@ describe('cluster mode (WEB_CONCURRENCY > 1)', () => {
     await waitFor('two workers listening', async () => pids().length === 2, { timeoutMs: 10_000 });
     killed.process.kill('SIGKILL');
     await killed.exited;
-    const alive = (pid: number) => {
-      try {
-        process.kill(pid, 0);
-        return true;
-      } catch {
-        return false;
-      }
-    };
-    await waitFor('every worker gone', async () => !pids().some(alive), { timeoutMs: 10_000 });
-    expect(pids().filter(alive)).toEqual([]);
+    await waitFor('every worker gone', async () => !pids().some(pidAlive), { timeoutMs: 10_000 });
+    expect(pids().filter(pidAlive)).toEqual([]);
   });
 });

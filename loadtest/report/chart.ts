@@ -5,13 +5,8 @@ import { fmt } from './format.ts';
 import { areaPath, C, LEFT, legend, linePath, niceStep, panel, PLOT_W, RIGHT, text, W, type Points, type Scale } from './svg.ts';
 import type { Digest, Gauge, Run, Verdict } from './types.ts';
 
-export interface EventStyle {
-  label: string;
-  color: string;
-}
-
 /** The events the chart marks; the others (start, ready, load-start, ...) only go in the HTML table. */
-export const EVENT_STYLE: Readonly<Record<string, EventStyle>> = {
+export const EVENT_STYLE: Readonly<Record<string, { label: string; color: string }>> = {
   sigterm: { label: 'SIGTERM', color: C.orange },
   sigkill: { label: 'SIGKILL', color: C.red },
   'pod-delete': { label: 'pod deleted', color: C.red },

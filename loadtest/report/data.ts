@@ -3,7 +3,7 @@ import { createReadStream, existsSync, readdirSync, readFileSync } from 'node:fs
 import { createGunzip } from 'node:zlib';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
-import type { Bucket, Digest, K6Line, K6Point, LoadedRun, LogEvent, NginxRetries, ReplicaTotal, RunEvent, Sample } from './types.ts';
+import type { Bucket, Digest, K6Point, LoadedRun, LogEvent, NginxRetries, ReplicaTotal, RunEvent, Sample } from './types.ts';
 
 // The scripts whose streams the report charts, most telling first; smoke only when nothing else ran.
 const MAIN_SCRIPTS = ['churn', 'scale-out', 'smoke'];
@@ -25,8 +25,9 @@ function readJsonLines(file: string): unknown[] {
     .map((line): unknown => JSON.parse(line));
 }
 
-function readDigest(file: string): Digest | null {
-  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Digest) : null;
+/** A JSON file's content; null when there is no such file. */
+export function readJson(file: string): unknown {
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as unknown) : null;
 }
 
 /** The main script's k6 stream, compressed preferred. */
@@ -54,7 +55,7 @@ async function* points(file: string): AsyncGenerator<K6Point> {
   const lines = createInterface({ input, crlfDelay: Infinity });
   for await (const line of lines) {
     if (line === '') continue;
-    const rec = JSON.parse(line) as K6Line;
+    const rec = JSON.parse(line) as K6Point | { type: 'Metric' };
     if (rec.type === 'Point') yield rec;
   }
 }
@@ -89,7 +90,7 @@ export async function loadRun(runDir: string): Promise<LoadedRun> {
   const { script, stream } = mainStream(runDir);
   const events = (readJsonLines(join(runDir, 'events.jsonl')) as LogEvent[]).map(eventOf);
   const samples = readJsonLines(join(runDir, 'samples.jsonl')) as Sample[];
-  const digest = readDigest(join(runDir, `digest-${script}.json`));
+  const digest = readJson(join(runDir, `digest-${script}.json`)) as Digest | null;
 
   const loadStart = events.find((e) => e.kind === 'load-start');
   // Seconds are counted from the load start, so buckets begin exactly there (epoch seconds without one).
@@ -191,7 +192,6 @@ export async function loadRun(runDir: string): Promise<LoadedRun> {
   }
 
   return {
-    runDir,
     script,
     digest,
     t0,

@@ -11,15 +11,9 @@ import type { LogEvent } from './types.ts';
 const REPORT = fileURLToPath(new URL('./report.ts', import.meta.url));
 const run = (dir: string) => spawnSync(process.execPath, [REPORT, dir], { encoding: 'utf8' });
 
-const scratch: string[] = [];
-const tempDir = (): string => {
-  const dir = mkdtempSync(join(tmpdir(), 'xwing-report-'));
-  scratch.push(dir);
-  return dir;
-};
-afterAll(() => {
-  for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
-});
+const scratch = mkdtempSync(join(tmpdir(), 'xwing-report-'));
+const tempDir = (): string => mkdtempSync(join(scratch, 'case-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 test('a passing run gets a self-contained HTML report, a PNG chart and a Markdown summary', () => {
   const dir = join(tempDir(), 'run');

@@ -3,19 +3,14 @@
 // Writes RUN_DIR/report.html (self-contained: inline SVG, no external asset), report.svg, report.png
 // (rsvg-convert) and summary.md, and prints the summary. Exit 1 when the run's thresholds failed,
 // 2 when the run folder cannot be reported.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { basename, join, resolve } from 'node:path';
 import { renderSvg } from './chart.ts';
-import { loadRun } from './data.ts';
+import { loadRun, readJson } from './data.ts';
 import { html } from './html.ts';
 import { markdown, verdictOf } from './summary.ts';
 import type { Run, RunMeta } from './types.ts';
-
-function meta(runDir: string): RunMeta {
-  const file = join(runDir, 'run.json');
-  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as RunMeta) : {};
-}
 
 async function main(): Promise<number> {
   const arg = process.argv[2];
@@ -25,14 +20,13 @@ async function main(): Promise<number> {
   }
   const runDir = resolve(arg);
   const loaded = await loadRun(runDir);
-  const m = meta(runDir);
+  const m = (readJson(join(runDir, 'run.json')) ?? {}) as RunMeta;
   const kind = m.kind || 'fleet';
   const run: Run = {
     ...loaded,
     runId: basename(runDir),
     kind,
     kindLabel: m.label || kind,
-    pngName: 'report.png',
     peakAnswering: Math.max(0, ...loaded.series.map((b) => b.answering)),
   };
 

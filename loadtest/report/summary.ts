@@ -101,7 +101,7 @@ export function markdown(run: Run, verdict: Verdict): string {
   const lines = [
     `## xwing ${run.script}: ${verdict.passed ? 'passed' : 'FAILED'} (${run.kindLabel})`,
     '',
-    `Run \`${run.runId}\`, ${fmt(run.span)} s of load. ![report](${run.pngName})`,
+    `Run \`${run.runId}\`, ${fmt(run.span)} s of load. ![report](report.png)`,
     '',
     '| requests | failed | sessions lost | p95 | p99 | replicas seen | peak ready | dropped iterations |',
     '|---:|---:|---:|---:|---:|---:|---:|---:|',

@@ -13,8 +13,6 @@ export interface SyntheticOptions {
   cluster?: boolean;
 }
 
-type EventLine = (t: number, kind: string, target: string, detail?: string) => string;
-
 export function writeSyntheticRun(dir: string, { lostSessions = 0, seconds = 120, cluster = false }: SyntheticOptions = {}): { requests: number; failed: number } {
   mkdirSync(dir, { recursive: true });
   const t0 = Date.UTC(2026, 0, 1, 12, 0, 0);
@@ -48,14 +46,13 @@ export function writeSyntheticRun(dir: string, { lostSessions = 0, seconds = 120
   for (let k = 0; k < lostSessions; k += 1) point('session_lost', t0 + 61000 + k, 1, { name: 'GET /profile' });
   writeFileSync(join(dir, 'k6-churn.json.gz'), gzipSync(lines.join('\n')));
 
-  const ev: EventLine = (t, event, target, detail = '') => JSON.stringify({ t: new Date(t0 + t * 1000).toISOString(), ms: t * 1000, event, target, detail } satisfies LogEvent);
+  const ev = (t: number, event: string, target: string, detail = '') =>
+    JSON.stringify({ t: new Date(t0 + t * 1000).toISOString(), ms: t * 1000, event, target, detail } satisfies LogEvent);
+  const events = [ev(0, 'load-start', 'k6'), ev(seconds, 'load-end', 'k6', 'exit 0')];
+  const samples: string[] = [];
   if (cluster) {
-    writeFileSync(join(dir, 'events.jsonl'), [
-      ev(0, 'load-start', 'k6'), ev(30, 'pod-delete', 'xwing-7d9-abcde'), ev(55, 'rollout-restart', 'xwing'),
-      ev(70, 'rollout-done', 'xwing'), ev(85, 'redis-delete', 'xwing-redis-0'), ev(97, 'redis-ready', 'xwing-redis-0'),
-      ev(seconds, 'load-end', 'k6', 'exit 0'),
-    ].join('\n') + '\n');
-    const samples: string[] = [];
+    events.splice(1, 0, ev(30, 'pod-delete', 'xwing-7d9-abcde'), ev(55, 'rollout-restart', 'xwing'),
+      ev(70, 'rollout-done', 'xwing'), ev(85, 'redis-delete', 'xwing-redis-0'), ev(97, 'redis-ready', 'xwing-redis-0'));
     for (let t = -10; t <= seconds; t += 5) {
       const cpu = t < 0 ? 5 : t < 60 ? 40 + t * 1.5 : Math.max(10, 130 - (t - 60) * 2);
       const desired = t < 20 ? 2 : t < 90 ? 5 : 3;
@@ -66,21 +63,17 @@ export function writeSyntheticRun(dir: string, { lostSessions = 0, seconds = 120
       const becameReady = t === -10 ? [pod('xwing-old-1', -600, -590), pod('xwing-old-2', -600, -591)] : t === 25 ? [pod('xwing-new-1', 19, 22), pod('xwing-new-2', 19, 23), pod('xwing-new-3', 20, 25)] : t === 35 ? [pod('xwing-replaced', 31, 33)] : [];
       samples.push(JSON.stringify({ ts: t0 + t * 1000, replicas_desired: desired, replicas_current: desired, cpu_percent: Math.round(cpu), cpu_target: 60, hpa_min: 2, hpa_max: 8, pods_total: desired, pods_ready: t < 25 ? 2 : t < 95 ? 5 : 3, restarts: 0, deletions: t > 30 ? 1 : 0, redis_ready: !(t >= 85 && t < 97), hpa_last_scale_ms: lastScale, became_ready: becameReady } satisfies Sample));
     }
-    writeFileSync(join(dir, 'samples.jsonl'), samples.join('\n') + '\n');
   } else {
-    writeFileSync(join(dir, 'events.jsonl'), [
-      ev(0, 'load-start', 'k6'), ev(38, 'sigterm', 'fleet-1-g0'), ev(40, 'start', 'fleet-1-g1'),
-      ev(41, 'ready', 'fleet-1-g1'), ev(60, 'redis-stop', 'redis', 'SIGTERM'), ev(61.5, 'redis-start', 'redis'),
-      ev(79, 'sigkill', 'fleet-2-g0'), ev(80, 'start', 'fleet-2-g1'), ev(81, 'ready', 'fleet-2-g1'),
-      ev(seconds, 'load-end', 'k6', 'exit 0'),
-    ].join('\n') + '\n');
-    const samples: string[] = [];
+    events.splice(1, 0, ev(38, 'sigterm', 'fleet-1-g0'), ev(40, 'start', 'fleet-1-g1'), ev(41, 'ready', 'fleet-1-g1'),
+      ev(60, 'redis-stop', 'redis', 'SIGTERM'), ev(61.5, 'redis-start', 'redis'),
+      ev(79, 'sigkill', 'fleet-2-g0'), ev(80, 'start', 'fleet-2-g1'), ev(81, 'ready', 'fleet-2-g1'));
     for (let t = 0; t <= seconds; t += 2) {
       const down = (t >= 38 && t < 41) || (t >= 79 && t < 81) ? 1 : 0;
       samples.push(JSON.stringify({ ts: t0 + t * 1000, replicas_desired: 3, replicas_current: 3 - down, pods_ready: 3 - down, restarts: t > 80 ? 2 : t > 40 ? 1 : 0, deletions: t > 79 ? 2 : t > 38 ? 1 : 0, cpu_percent: null } satisfies Sample));
     }
-    writeFileSync(join(dir, 'samples.jsonl'), samples.join('\n') + '\n');
   }
+  writeFileSync(join(dir, 'events.jsonl'), events.join('\n') + '\n');
+  writeFileSync(join(dir, 'samples.jsonl'), samples.join('\n') + '\n');
   const thresholds: ThresholdRow[] = [
     { metric: 'session_lost', threshold: 'count==0', ok: lostSessions === 0 },
     { metric: 'http_req_failed', threshold: 'rate<0.02', ok: failed / requests < 0.02 },

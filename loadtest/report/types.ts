@@ -19,9 +19,6 @@ export interface K6Point {
   data: { time: string; value: number; tags?: K6Tags | null };
 }
 
-/** A line of the stream: a metric's declaration, or a sample of it. */
-export type K6Line = K6Point | { type: 'Metric'; metric: string };
-
 /** One of k6's threshold verdicts as lib/summary.js lists them. */
 export interface ThresholdRow {
   metric: string;
@@ -95,11 +92,6 @@ export interface Sample extends Partial<Record<Gauge, number | null>> {
   became_ready?: BecameReady[];
 }
 
-/** A sample on the report's clock. */
-export interface RunSample extends Sample {
-  t: number;
-}
-
 /** One time bucket of the k6 stream; `t` is its start, in seconds since the load start. */
 export interface Bucket {
   t: number;
@@ -130,7 +122,6 @@ export interface NginxRetries {
 
 /** A run folder read and bucketed (data.ts). */
 export interface LoadedRun {
-  runDir: string;
   script: string;
   digest: Digest | null;
   /** Epoch ms of the load start (of the first request without a load-start event). */
@@ -139,7 +130,8 @@ export interface LoadedRun {
   bucketS: number;
   windowS: number;
   series: Bucket[];
-  samples: RunSample[];
+  /** On the report's clock: `t` in seconds since the load start. */
+  samples: (Sample & { t: number })[];
   events: RunEvent[];
   replicas: ReplicaTotal[];
   failedByStatus: [string, number][];
@@ -157,7 +149,6 @@ export interface Run extends LoadedRun {
   runId: string;
   kind: string;
   kindLabel: string;
-  pngName: string;
   peakAnswering: number;
 }
 

@@ -31,12 +31,8 @@ const CHART_NOTES: Readonly<Record<string, string>> = {
   SHUTDOWN_TIMEOUT_MS: 'With SHUTDOWN_DELAY_MS it sets the default terminationGracePeriodSeconds.',
 };
 
-interface JsonSchemaFile {
-  properties: Record<string, unknown>;
-}
-
 function schemaFile(current: string, settings: ChartSetting[]): string {
-  const schema = JSON.parse(current) as JsonSchemaFile;
+  const schema = JSON.parse(current) as { properties: Record<string, unknown> };
   if (!('config' in schema.properties)) throw new Error('values.schema.json has no `config` property');
   schema.properties.config = {
     type: 'object',

@@ -21,15 +21,7 @@ export interface ChartSetting {
 }
 
 /** What one zod field turns into with z.toJSONSchema (io: input), as far as the chart uses it. */
-interface FieldJsonSchema {
-  description?: string;
-  type?: string;
-  enum?: Scalar[];
-  minimum?: number;
-  maximum?: number;
-  pattern?: string;
-  default?: Scalar;
-}
+type FieldJsonSchema = Partial<Omit<SettingSchema, 'type' | 'not'>> & { type?: string };
 
 type ConfigSchema = z.ZodObject<Record<string, z.ZodType>>;
 

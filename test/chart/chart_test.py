@@ -38,6 +38,9 @@ class Results:
         self.failed.append(f"{name}: {detail}")
         print(f"  FAIL {name}: {detail}")
 
+    def verdict(self, name, passed, detail):
+        self.ok(name) if passed else self.fail(name, detail)
+
     def record(self, name, fn):
         """Runs one check that raises on failure, and records its outcome."""
         try:
@@ -64,9 +67,8 @@ def helm_template(chart, sets=(), api_versions=(), values=None):
         cmd += ["--values", "-"]
     for s in sets:
         cmd += ["--set", s]
-    proc = subprocess.run(cmd, input=yaml.safe_dump(values) if values is not None else None,
+    return subprocess.run(cmd, input=yaml.safe_dump(values) if values is not None else None,
                           capture_output=True, text=True, timeout=60)
-    return proc
 
 
 def render_notes(chart, values_file):
@@ -437,9 +439,7 @@ def check_render(docs, expect):
         assert url == f"http://{FULL}:{port}", f"test Pod calls {url}, not the Service"
         command = c["command"]
         folder, file = command[1].rsplit("/", 1)
-        vol = next(m["name"] for m in c["volumeMounts"] if m["mountPath"] == folder)
-        cm_name = next(v["configMap"]["name"] for v in p["spec"]["volumes"] if v["name"] == vol)
-        script = one(docs, "ConfigMap", cm_name)["data"][file]
+        script = mounted_config_map(p["spec"], c, folder)["data"][file]
         assert script == expect["files"]["tests/session-test.mjs"], "the test client differs from files/tests/session-test.mjs"
         for route in ("/auth/register", "/auth/login", "/auth/session"):
             assert route in script, f"test Pod never calls {route}"
@@ -553,8 +553,6 @@ def check_render(docs, expect):
             text = text.replace(placeholder, value)
         assert "__" not in json.dumps(rule["spec"]), "a placeholder is left in the rendered rules"
         assert rule["spec"] == yaml.safe_load(text), "the rules differ from files/monitoring/rules.yaml with this release's values"
-        # The ServiceMonitor's scrape names its job after the Service the selectors name.
-        one(docs, "Service", FULL)
     check("PrometheusRule: files/monitoring/rules.yaml with the release's selectors and targets", prometheus_rule)
     return results
 
@@ -770,13 +768,9 @@ def replication_mutations():
         cm = one(docs, "ConfigMap", f"{REDIS}-scripts")
         cm["data"]["start-sentinel.sh"] = cm["data"]["start-sentinel.sh"].replace("announce-hostnames yes", "announce-hostnames no")
 
-    return [
-        (no_prestop, "Redis replication"), (sentinel_conf_on_configmap, "Redis replication"),
-        (readiness_is_ping, "Redis replication"), (drop_redis_pdb, "Redis replication"),
-        (announce_pod_ip, "Redis replication"), (data_port_service, "Redis replication"),
-        (app_without_sentinels, "Redis replication"), (ordered_ready, "Redis replication"),
-        (edited_script, "Redis replication"),
-    ]
+    return [(m, "Redis replication") for m in (no_prestop, sentinel_conf_on_configmap, readiness_is_ping, drop_redis_pdb,
+                                                announce_pod_ip, data_port_service, app_without_sentinels, ordered_ready,
+                                                edited_script)]
 
 
 def monitoring_mutations():
@@ -831,8 +825,7 @@ def kubeconform(files, schemas):
     cmd = ["kubeconform", "-strict", "-summary", "-output", "json", "-kubernetes-version", KUBE_VERSION,
            "-schema-location", location, *files]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
-    report = json.loads(proc.stdout)
-    return proc.returncode, report
+    return proc.returncode, json.loads(proc.stdout)
 
 
 def repo_checks(root, chart, schemas, res):
@@ -929,15 +922,10 @@ def main():
             yaml.safe_dump(values, fh)
         lint = subprocess.run(["helm", "lint", "--strict", args.chart, "--values", values_file,
                                "--kube-version", KUBE_VERSION], capture_output=True, text=True, timeout=60)
-        if lint.returncode == 0:
-            res.ok(f"{name}: helm lint --strict")
-        else:
-            res.fail(f"{name}: helm lint --strict", (lint.stdout + lint.stderr).strip()[-1000:])
+        res.verdict(f"{name}: helm lint --strict", lint.returncode == 0, (lint.stdout + lint.stderr).strip()[-1000:])
         notes = render_notes(args.chart, values_file)
-        if "xw-xwing" in notes and "<no value>" not in notes and "%!" not in notes:
-            res.ok(f"{name}: NOTES.txt renders")
-        else:
-            res.fail(f"{name}: NOTES.txt renders", notes[-500:])
+        res.verdict(f"{name}: NOTES.txt renders", "xw-xwing" in notes and "<no value>" not in notes and "%!" not in notes,
+                    notes[-500:])
         proc = helm_template(args.chart, api_versions=apis, values=values)
         if proc.returncode != 0:
             res.fail(f"{name}: helm template", proc.stderr.strip())
@@ -949,20 +937,16 @@ def main():
         rendered[name] = (path, docs)
         expect = {**base, **overrides}
         for check, failure in check_render(docs, expect):
-            if failure:
-                res.fail(f"{name}: {check}", failure)
-            else:
-                res.ok(f"{name}: {check}")
+            res.verdict(f"{name}: {check}", not failure, failure)
 
     print("kubeconform (Kubernetes v%s schemas, strict)" % KUBE_VERSION)
     code, report = kubeconform([p for p, _ in rendered.values()], args.schemas)
     summary = report["summary"]
     bad = [r for r in report["resources"] if r["status"] != "statusValid"]
     skipped = summary.get("skipped", 0)
-    if code == 0 and not bad and skipped == 0 and summary["valid"] == sum(len(d) for _, d in rendered.values()):
-        res.ok(f"kubeconform: {summary['valid']} objects in {len(rendered)} variants valid, none skipped")
-    else:
-        res.fail("kubeconform", json.dumps(bad or summary)[:2000])
+    res.verdict(f"kubeconform: {summary['valid']} objects in {len(rendered)} variants valid, none skipped",
+                code == 0 and not bad and skipped == 0 and summary["valid"] == sum(len(d) for _, d in rendered.values()),
+                json.dumps(bad or summary)[:2000])
 
     broken = copy.deepcopy(rendered["defaults"][1])
     one(broken, "Deployment", FULL)["spec"]["strategy"]["rollingUpdate"]["maxUnavailible"] = 1
@@ -971,27 +955,22 @@ def main():
         yaml.safe_dump_all(broken, fh)
     code, report = kubeconform([bad_path], args.schemas)
     msgs = " ".join(r.get("msg", "") for r in report["resources"])
-    if code != 0 and "maxUnavailible" in msgs:
-        res.ok("kubeconform rejects an unknown field, naming it")
-    else:
-        res.fail("kubeconform rejects an unknown field", f"exit {code}: {msgs[:500]}")
+    res.verdict("kubeconform rejects an unknown field, naming it", code != 0 and "maxUnavailible" in msgs,
+                f"exit {code}: {msgs[:500]}")
 
     print("values rejected with a message naming the field")
     for values, sets, needle in REJECTIONS:
         proc = helm_template(args.chart, sets=sets, values=values)
         label = " ".join(["reject", *([json.dumps(values)] if values else []), *sets])
-        if proc.returncode != 0 and needle in proc.stderr:
-            res.ok(f"{label} -> names {needle}")
-        else:
-            res.fail(label, f"exit {proc.returncode}, stderr: {proc.stderr.strip()[:300]}")
+        res.verdict(f"{label} -> names {needle}", proc.returncode != 0 and needle in proc.stderr,
+                    f"exit {proc.returncode}, stderr: {proc.stderr.strip()[:300]}")
 
     print("the checks catch broken renders")
     base_docs = rendered["defaults"][1]
-    replication_expect = {**base, **next(o for n, _, _, o in VARIANTS if n == "replication")}
-    monitoring_expect = {**base, **next(o for n, _, _, o in VARIANTS if n == "monitoring")}
-    for variant, expect, cases in (("defaults", base, mutations()),
-                                   ("replication", replication_expect, replication_mutations()),
-                                   ("monitoring", monitoring_expect, monitoring_mutations())):
+    overrides = {n: o for n, _, _, o in VARIANTS}
+    for variant, cases in (("defaults", mutations()), ("replication", replication_mutations()),
+                           ("monitoring", monitoring_mutations())):
+        expect = {**base, **overrides[variant]}
         for mutate, check_prefix in cases:
             docs = copy.deepcopy(rendered[variant][1])
             mutate(docs)
@@ -1004,10 +983,9 @@ def main():
     print("config change rolls the pods")
     changed = helm_template(args.chart, values={"config": {"LOG_LEVEL": "debug"}})
     digest = lambda docs: one(docs, "Deployment", FULL)["spec"]["template"]["metadata"]["annotations"]["checksum/config"]
-    if changed.returncode == 0 and digest(load_docs(changed.stdout)) != digest(base_docs):
-        res.ok("checksum/config changes when config.LOG_LEVEL does")
-    else:
-        res.fail("checksum/config changes with config", changed.stderr.strip()[:300])
+    res.verdict("checksum/config changes when config.LOG_LEVEL does",
+                changed.returncode == 0 and digest(load_docs(changed.stdout)) != digest(base_docs),
+                changed.stderr.strip()[:300])
 
     print("k8s/ and images/")
     repo_checks(args.root, args.chart, args.schemas, res)

@@ -13,9 +13,10 @@ import { launchChartNode, launchChartSentinel, podEnv, PRESTOP_TIMEOUT_SECONDS, 
 
 // Config files must quote it: a double quote and a backslash.
 const PASSWORD = 'chart "pod" \\ scripts';
-const TEST_TIMEOUT_MS = 90_000;
 
-async function startPods(group: ProcessGroup, downAfterMs: number): Promise<ReplicatedRedis> {
+/** The 3 pods, in a process group of the test's own; both stop when the test ends. */
+async function startPods(downAfterMs: number): Promise<{ group: ProcessGroup; redis: ReplicatedRedis }> {
+  const group = testGroup('xwing-chart-scripts-');
   const redis = await startReplicated(group, {
     name: 'pod',
     dir: join(group.stateDir, 'pods'),
@@ -26,7 +27,7 @@ async function startPods(group: ProcessGroup, downAfterMs: number): Promise<Repl
     launchSentinel: launchChartSentinel,
   });
   onTestFinished(() => redis.stop());
-  return redis;
+  return { group, redis };
 }
 
 /** Runs a pod script for pod `index` the way its container would; its exit code and output. */
@@ -43,12 +44,11 @@ async function runScript(group: ProcessGroup, redis: ReplicatedRedis, index: num
   }
 }
 
-describe('Redis pod scripts on loopback (3 nodes + 3 Sentinels)', () => {
+describe('Redis pod scripts on loopback (3 nodes + 3 Sentinels)', { timeout: 90_000 }, () => {
   test(
     'bootstrap: node 0 becomes the primary, the others its replicas; probes pass; a Sentinel without a majority is not ready',
     async () => {
-      const group = testGroup('xwing-chart-scripts-');
-      const redis = await startPods(group, 1000);
+      const { group, redis } = await startPods(1000);
       const [first, ...replicas] = redis.nodes;
       expect(await redis.primary()).toBe(first);
       expect((await first!.info()).get('role')).toBe('master');
@@ -82,14 +82,12 @@ describe('Redis pod scripts on loopback (3 nodes + 3 Sentinels)', () => {
       });
       expect((await runScript(group, redis, 0, 'probe-sentinel.sh', 'alive')).code).toBe(0);
     },
-    TEST_TIMEOUT_MS,
   );
 
   test(
     'a restarted former primary (node and Sentinel) rejoins as a replica of the current primary, never a second primary',
     async () => {
-      const group = testGroup('xwing-chart-scripts-');
-      const redis = await startPods(group, 1000);
+      const { redis } = await startPods(1000);
       const old = redis.nodes[0]!;
       await old.cli('SET', 'before', 'kill');
       await redis.waitInSync(5000);
@@ -116,15 +114,13 @@ describe('Redis pod scripts on loopback (3 nodes + 3 Sentinels)', () => {
       const masters = await Promise.all(redis.nodes.map(async (node) => (await node.info()).get('role')));
       expect(masters.filter((role) => role === 'master')).toHaveLength(1);
     },
-    TEST_TIMEOUT_MS,
   );
 
   test(
     "prestop-redis.sh hands the primary over under writes: no acknowledged write lost, the pod rejoins as a replica",
     async () => {
-      const group = testGroup('xwing-chart-scripts-');
       // Long enough that only the preStop moves the primary.
-      const redis = await startPods(group, 3000);
+      const { group, redis } = await startPods(3000);
       const [old, sentinel] = [redis.nodes[0]!, redis.sentinels[0]!];
       const load = startWriter(redis, 'counter');
       await sleep(500);
@@ -169,15 +165,13 @@ describe('Redis pod scripts on loopback (3 nodes + 3 Sentinels)', () => {
       await redis.waitInSync(10_000);
       expect(Number(await old.cli('GET', 'counter'))).toBe(counts.acked);
     },
-    TEST_TIMEOUT_MS,
   );
 
   test(
     'readiness: a replica whose link to the primary is down is not ready, and is again once in sync',
     async () => {
-      const group = testGroup('xwing-chart-scripts-');
       // No failover during the test: only the replicas notice the primary's absence.
-      const redis = await startPods(group, 60_000);
+      const { group, redis } = await startPods(60_000);
       const [primary, replica] = [redis.nodes[0]!, redis.nodes[1]!];
       expect((await runScript(group, redis, 1, 'probe-redis.sh', 'ready')).code).toBe(0);
 
@@ -197,6 +191,5 @@ describe('Redis pod scripts on loopback (3 nodes + 3 Sentinels)', () => {
       });
       expect((await replica.info()).get('master_link_status')).toBe('up');
     },
-    TEST_TIMEOUT_MS,
   );
 });

@@ -3,7 +3,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { countBuilds, portForwardOf, startFailures, syncedFiles } from './skaffold-log.ts';
 import { SourceEdit } from './work-tree.ts';
 
@@ -53,13 +53,11 @@ describe("skaffold's output", () => {
 });
 
 describe('SourceEdit', () => {
-  let dir: string | undefined;
-  afterEach(() => {
-    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
-  });
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'xwing-dev-loop-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it('replaces its anchor in the original text each time, and restores the original', () => {
-    dir = mkdtempSync(join(tmpdir(), 'xwing-dev-loop-'));
     const file = join(dir, 'a.ts');
     writeFileSync(file, "const a = { x: 1 };\nexport const $ = '$&';\n");
     const edit = new SourceEdit(file, '{ x: 1 }');
@@ -72,7 +70,6 @@ describe('SourceEdit', () => {
   });
 
   it('refuses a file whose anchor is missing or not unique, naming the file', () => {
-    dir = mkdtempSync(join(tmpdir(), 'xwing-dev-loop-'));
     const file = join(dir, 'b.ts');
     writeFileSync(file, 'f(1); f(1);\n');
     expect(() => new SourceEdit(file, 'f(2)')).toThrow(/b\.ts.*found it 0 times/);

@@ -67,19 +67,15 @@ describe('the Grafana dashboard against a live Prometheus', () => {
     for (const panel of dashboard.panels) expect(panel.targets.length, `${panel.title} has queries`).toBeGreaterThan(0);
   });
 
-  it.each(appTargets.map((t) => [`${t.panel} [${t.refId} ${t.legend}]`, t] as const))('%s returns data', async (_, target) => {
+  // Cluster-only panels: the query parses and evaluates; every other one also returns data.
+  it.each(targets.map((t) => [`${t.panel} [${t.refId} ${t.legend}]`, t] as const))('%s', async (_, target) => {
       const answer = await stack.prometheus.query(substitute(target.expr, VALUES));
       expect(answer.error, target.expr).toBeUndefined();
       expect(answer.status).toBe('success');
+      if (CLUSTER_ONLY_PANELS.includes(target.panel)) return;
       const numbers = (answer.data?.result ?? []).map((s) => Number(s.value?.[1]));
       expect(numbers.length, `no series for ${target.expr}`).toBeGreaterThan(0);
       expect(numbers.some((v) => Number.isFinite(v)), `only NaN for ${target.expr}`).toBe(true);
-  });
-
-  it.each(clusterTargets.map((t) => [`${t.panel} [${t.refId} ${t.legend}]`, t] as const))('%s parses and evaluates', async (_, target) => {
-      const answer = await stack.prometheus.query(substitute(target.expr, VALUES));
-      expect(answer.error, target.expr).toBeUndefined();
-      expect(answer.status).toBe('success');
   });
 
   it('a PromQL typo is refused by the same API (so the checks above can fail)', async () => {

@@ -18,12 +18,10 @@ export interface DashboardTarget {
   refId: string;
   legend: string;
   expr: string;
-  unit: string;
 }
 
 export interface DashboardPanel {
   title: string;
-  type: string;
   unit: string;
   gridPos: { x: number; y: number; w: number; h: number };
   targets: DashboardTarget[];
@@ -54,16 +52,12 @@ export function loadDashboard(path = DASHBOARD_PATH): Dashboard {
   const raw = JSON.parse(readFileSync(path, 'utf8')) as { panels: RawPanel[]; templating: { list: RawVariable[] } };
   const panels = raw.panels
     .filter((p) => p.type !== 'row')
-    .map((p) => {
-      const unit = p.fieldConfig?.defaults?.unit ?? 'none';
-      return {
-        title: p.title,
-        type: p.type,
-        unit,
-        gridPos: p.gridPos,
-        targets: (p.targets ?? []).map((t) => ({ panel: p.title, refId: t.refId, legend: t.legendFormat ?? '', expr: t.expr, unit })),
-      };
-    });
+    .map((p) => ({
+      title: p.title,
+      unit: p.fieldConfig?.defaults?.unit ?? 'none',
+      gridPos: p.gridPos,
+      targets: (p.targets ?? []).map((t) => ({ panel: p.title, refId: t.refId, legend: t.legendFormat ?? '', expr: t.expr })),
+    }));
   const rows = raw.panels.filter((p) => p.type === 'row').map((p) => ({ title: p.title, y: p.gridPos.y }));
   return { rows, panels, variables: raw.templating.list };
 }

@@ -1,16 +1,14 @@
 // The dashboard's panels as one SVG, laid out on Grafana's 24-column grid: each panel the lines of
 // its queries' range results. Same look as the run report (loadtest/report/svg.ts): plain SVG with
 // its fonts named, so rsvg-convert draws what a browser shows.
+import { C, niceStep, text } from '../../loadtest/report/svg.ts';
 import type { Dashboard, DashboardPanel } from './dashboard.ts';
 
 export const WIDTH = 1600;
 const MARGIN = 20;
 const GRID_UNIT = 30;
 const LEGEND_WIDTH = 170;
-const FONT = "font-family='DejaVu Sans, Verdana, sans-serif'";
-const INK = '#1f2933';
-const MUTED = '#6b7785';
-const GRID = '#e4e8ee';
+const { ink: INK, muted: MUTED, grid: GRID } = C;
 const PALETTE = ['#1f6feb', '#d9730d', '#2da44e', '#8250df', '#cf222e', '#0969da', '#bf8700', '#6e7781', '#e85aad', '#1b7c83'];
 
 /** One line of a panel: its legend and [unix seconds, value] points. */
@@ -24,19 +22,6 @@ export interface PanelData {
   series: PanelSeries[];
   /** Shown instead of lines when set (e.g. why a panel is empty). */
   note?: string;
-}
-
-const esc = (s: string) => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
-
-function text(x: number, y: number, body: string, { size = 12, color = INK, anchor = 'start', weight = 'normal' } = {}): string {
-  return `<text x='${x.toFixed(1)}' y='${y.toFixed(1)}' ${FONT} font-size='${size}' fill='${color}' text-anchor='${anchor}' font-weight='${weight}'>${esc(body)}</text>`;
-}
-
-function niceStep(range: number, count: number): number {
-  const raw = range / Math.max(1, count);
-  const mag = 10 ** Math.floor(Math.log10(raw || 1));
-  const norm = raw / mag;
-  return (norm <= 1 ? 1 : norm <= 2 ? 2 : norm <= 5 ? 5 : 10) * mag;
 }
 
 /** A value in the panel's Grafana unit, short. */

@@ -2,7 +2,7 @@
 // the labels the chart's ServiceMonitor gives them, and its HTTP API for queries.
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort, REPO_ROOT, StopWaiting, waitFor, type ManagedProcess, type ProcessGroup } from '../../harness/index.ts';
+import { freePort, REPO_ROOT, StopWaiting, waitFor, type ProcessGroup } from '../../harness/index.ts';
 
 export const PROMETHEUS_BIN = join(REPO_ROOT, '.tools', 'bin', 'prometheus');
 
@@ -49,8 +49,6 @@ export interface QueryAnswer {
 }
 
 export interface PrometheusServer {
-  readonly url: string;
-  readonly process: ManagedProcess;
   query(expr: string, time?: number): Promise<QueryAnswer>;
   queryRange(expr: string, start: number, end: number, stepSeconds: number): Promise<QueryAnswer>;
   /** Values of `label` on the series `match` selects (the API behind Grafana's label_values()). */
@@ -108,8 +106,6 @@ export async function startPrometheus(group: ProcessGroup, options: PrometheusOp
 
   const api = (path: string, params: Record<string, string>) => `${url}/api/v1/${path}?${new URLSearchParams(params).toString()}`;
   return {
-    url,
-    process: proc,
     query: (expr, time) => getJson(api('query', { query: expr, ...(time === undefined ? {} : { time: String(time) }) })),
     queryRange: (expr, start, end, step) => getJson(api('query_range', { query: expr, start: String(start), end: String(end), step: String(step) })),
     labelValues: async (label, match) => {

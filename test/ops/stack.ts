@@ -85,8 +85,7 @@ export interface TrafficSummary {
  * a 404.
  * Bounded by count and by the deadline.
  */
-async function refusals(client: ApiClient, deadline: number): Promise<Record<string, number>> {
-  const statuses: Record<string, number> = {};
+async function refusals(client: ApiClient, deadline: number, statuses: Record<string, number>): Promise<void> {
   const count = (status: number) => (statuses[String(status)] = (statuses[String(status)] ?? 0) + 1);
   for (let i = 0; i < 500 && performance.now() < deadline; i++) {
     const results = await Promise.allSettled([
@@ -99,7 +98,6 @@ async function refusals(client: ApiClient, deadline: number): Promise<Record<str
     for (const result of results) count(result.status === 'fulfilled' ? result.value.status : 0);
     await sleep(400);
   }
-  return statuses;
 }
 
 export async function driveTraffic(stack: OpsStack, options: TrafficOptions): Promise<TrafficSummary> {
@@ -118,9 +116,10 @@ export async function driveTraffic(stack: OpsStack, options: TrafficOptions): Pr
   });
   const refusalClients = stack.apps.map((app) => new ApiClient(app.url, { timeoutMs: 3000 }));
   const deadline = performance.now() + options.durationMs;
+  const refused: Record<string, number> = {};
   try {
     load.start();
-    const side = Promise.all(refusalClients.map((client) => refusals(client, deadline)));
+    const side = Promise.all(refusalClients.map((client) => refusals(client, deadline, refused)));
     await sleep(options.stallAtMs);
     await stack.redis.kill('SIGSTOP');
     try {
@@ -130,9 +129,7 @@ export async function driveTraffic(stack: OpsStack, options: TrafficOptions): Pr
     }
     await sleep(Math.max(0, deadline - performance.now()));
     const records = await load.stop();
-    const perClient = await side;
-    const refused: Record<string, number> = {};
-    for (const statuses of perClient) for (const [status, n] of Object.entries(statuses)) refused[status] = (refused[status] ?? 0) + n;
+    await side;
     return { records, refusals: refused };
   } finally {
     setup.close();

@@ -1,8 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { ProcessGroup, startRedis } from '../../../harness/index.ts';
+import { ownRedis } from './processes.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -17,12 +14,7 @@ export default async function setup(project: TestProject) {
     project.provide('redisUrl', external);
     return undefined;
   }
-  const dir = mkdtempSync(join(tmpdir(), 'xwing-test-redis-'));
-  const group = new ProcessGroup(dir);
-  const redis = await startRedis(group, { name: 'redis', dir: join(dir, 'redis') });
+  const redis = await ownRedis();
   project.provide('redisUrl', redis.url);
-  return async () => {
-    await group.stopAll();
-    rmSync(dir, { recursive: true, force: true });
-  };
+  return () => redis.close();
 }

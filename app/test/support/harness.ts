@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import supertest from 'supertest';
 import { inject } from 'vitest';
 import { createApp } from '../../src/app.ts';
-import { loadConfig, type Config } from '../../src/config.ts';
+import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/logging/logger.ts';
 import { createMetrics, type Metrics } from '../../src/metrics/metrics.ts';
 import type { ProfileLookup } from '../../src/profile/lookup.ts';
@@ -36,7 +36,6 @@ export interface TestApp {
   metrics: Metrics;
   logs: LogCapture;
   logger: Logger;
-  config: Config;
   prefix: string;
   close(): Promise<void>;
 }
@@ -47,7 +46,6 @@ export interface TestAppOptions {
   prefix?: string;
   servedBy?: string;
   profileLookup?: ProfileLookup;
-  redisUrl?: string;
   tracing?: Tracing;
 }
 
@@ -68,7 +66,7 @@ export async function testApp(options: TestAppOptions = {}): Promise<TestApp> {
   const prefix = options.prefix ?? uniquePrefix();
   const config = loadConfig({
     ...TEST_ENV,
-    REDIS_URL: options.redisUrl ?? inject('redisUrl'),
+    REDIS_URL: inject('redisUrl'),
     REDIS_KEY_PREFIX: prefix,
     ...options.env,
   });
@@ -81,30 +79,13 @@ export async function testApp(options: TestAppOptions = {}): Promise<TestApp> {
   const durableRedis = config.REDIS_WAIT_REPLICAS > 0 ? createRedis(config, 'xwing-test:durable', options.tracing) : undefined;
   durableRedis?.on('error', () => undefined);
   await durableRedis?.connect();
-  const app = createApp({
-    config,
-    redis,
-    ...(durableRedis ? { durableRedis } : {}),
-    logger,
-    metrics,
-    servedBy: options.servedBy ?? 'test-pod',
-    ...(options.profileLookup ? { profileLookup: options.profileLookup } : {}),
-    ...(options.tracing ? { tracing: options.tracing } : {}),
-  });
-  return {
-    app,
-    http: supertest(app),
-    redis,
-    metrics,
-    logs,
-    logger,
-    config,
-    prefix,
-    close: async () => {
-      const clients = durableRedis ? [redis, durableRedis] : [redis];
-      await Promise.all(clients.map((client) => client.quit().catch(() => client.disconnect())));
-    },
+  const { servedBy = 'test-pod', profileLookup, tracing } = options;
+  const app = createApp({ config, redis, durableRedis, logger, metrics, servedBy, profileLookup, tracing });
+  const close = async () => {
+    const clients = durableRedis ? [redis, durableRedis] : [redis];
+    await Promise.all(clients.map((client) => client.quit().catch(() => client.disconnect())));
   };
+  return { app, http: supertest(app), redis, metrics, logs, logger, prefix, close };
 }
 
 export async function registerAndLogin(

@@ -5,13 +5,8 @@ import { inject } from 'vitest';
 import { ApiClient, ProcessGroup, startApp, startRedis, type AppProcess, type RedisNode } from '../../../harness/index.ts';
 import { TEST_ENV, uniquePrefix } from './harness.ts';
 
-/** The processes of one suite (or of the whole run), by PID in a temporary folder; close() stops them all. */
-export interface Processes {
-  group: ProcessGroup;
-  close(): Promise<void>;
-}
-
-export function processes(prefix = 'xwing-test-'): Processes {
+/** The processes of one suite, by PID in a temporary folder; close() stops them all. */
+function processes(prefix: string) {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   const group = new ProcessGroup(dir);
   return {
@@ -48,7 +43,7 @@ export async function spawnService(env: Record<string, string>, options: { waitR
       name: 'xwing',
       entry: 'src',
       env: { ...TEST_ENV, REDIS_URL: inject('redisUrl'), REDIS_KEY_PREFIX: uniquePrefix(), ...env },
-      ...(options.waitReady === false ? { waitReady: false } : {}),
+      waitReady: options.waitReady,
     });
     return {
       ...app,
