@@ -78,7 +78,7 @@ describe('startApp + ApiClient against dist/server.js', () => {
       events.event('load-end', { requests: records.length });
 
       expect(records.length).toBeGreaterThanOrEqual(180);
-      expect(records.length).toBeLessThanOrEqual(202);
+      expect(records.length).toBeLessThanOrEqual(200);
       expect(records.filter((r) => !r.ok)).toEqual([]);
       expect(new Set(records.map((r) => r.servedBy))).toEqual(new Set(['app-a', 'app-b']));
       expect(new Set(records.map((r) => r.op))).toEqual(new Set(['session', 'cycle']));

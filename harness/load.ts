@@ -121,26 +121,29 @@ export class LoadGenerator {
   }
 
   start(): void {
+    this.#start(this.#options.maxDurationMs);
+  }
+
+  /** Runs for `durationMs` and returns the records: at most rate × duration, however late the timers fire. */
+  async run(durationMs: number): Promise<RequestRecord[]> {
+    const until = Math.min(durationMs, this.#options.maxDurationMs);
+    this.#start(until);
+    await sleep(until);
+    return this.stop();
+  }
+
+  /** Launches what is due by the clock, every 5 ms, up to `untilMs` after now. */
+  #start(untilMs: number): void {
     if (this.#running) return;
     this.#running = true;
     const startedAt = this.now();
     this.#ticker = setInterval(() => {
-      const elapsed = this.now() - startedAt;
-      if (elapsed > this.#options.maxDurationMs) {
-        clearInterval(this.#ticker);
-        return;
-      }
+      const elapsed = Math.min(this.now() - startedAt, untilMs);
       const due = Math.floor((elapsed / 1000) * this.#options.rate);
       while (this.#seq < due) this.#launch(this.#seq++);
+      if (elapsed === untilMs) clearInterval(this.#ticker);
     }, 5);
     if (this.#options.routeByReadiness) this.#poller = this.#pollReadiness();
-  }
-
-  /** Runs for `durationMs` and returns the records. */
-  async run(durationMs: number): Promise<RequestRecord[]> {
-    this.start();
-    await sleep(Math.min(durationMs, this.#options.maxDurationMs));
-    return this.stop();
   }
 
   /** Requests currently in flight to backend `name`. */
