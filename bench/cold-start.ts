@@ -4,10 +4,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, startApp, type ProcessGroup } from '../harness/index.ts';
-import { cpuSeconds } from '../harness/process-stats.ts';
+import { cpuSeconds, freePort, startApp, type ProcessGroup } from '../harness/index.ts';
 import { spread } from './stats.ts';
-import { answering } from './variants.ts';
 
 export interface ColdStartOptions {
   group: ProcessGroup;
@@ -21,14 +19,12 @@ async function coldStart(options: ColdStartOptions, label: string, compileCache:
   const [port, metricsPort] = [await freePort(), await freePort()];
   const env = compileCache ? { ...options.env, NODE_COMPILE_CACHE: compileCache } : options.env;
   const spawnedAt = performance.now();
-  const app = await startApp(options.group, { name: label, entry: options.entry, env, port, metricsPort, prefix: ['taskset', '-c', options.appCpu], waitReady: false });
-  try {
-    await answering(app, '/readyz', (status) => status === 200, 2);
-    // CPU time to ready says what start-up costs even when neighbours stretch the wall time.
-    return { wallMs: performance.now() - spawnedAt, cpuMs: cpuSeconds(app.process.pid) * 1000 };
-  } finally {
-    await app.stop();
-  }
+  const ready = { path: '/readyz', accept: (status: number) => status === 200, intervalMs: 2 };
+  const app = await startApp(options.group, { name: label, entry: options.entry, env, port, metricsPort, prefix: ['taskset', '-c', options.appCpu], ready });
+  // CPU time to ready says what start-up costs even when neighbours stretch the wall time.
+  const result = { wallMs: performance.now() - spawnedAt, cpuMs: cpuSeconds(app.process.pid) * 1000 };
+  await app.stop();
+  return result;
 }
 
 export type ColdStarts = Awaited<ReturnType<typeof coldStarts>>;

@@ -3,10 +3,9 @@
 // load CPU was, from /proc; for xwing, the Redis commands per request.
 import { rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { ApiClient, type AppProcess, type ProcessGroup } from '../harness/index.ts';
+import { ApiClient, cpuSeconds, type AppProcess, type ProcessGroup } from '../harness/index.ts';
 import { callCounts, perRequest } from './commandstats.ts';
 import { sentPerRequest } from './monitor.ts';
-import { cpuSeconds } from '../harness/process-stats.ts';
 import { cpuTimes, peakRssMb } from './proc-stats.ts';
 import type { Settings } from './settings.ts';
 import type { Headers, Variant } from './variants.ts';

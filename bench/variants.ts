@@ -2,16 +2,7 @@
 // variants/. Every one is started by the harness's startApp, pinned to the app CPU.
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  ApiClient,
-  startApp,
-  StopWaiting,
-  waitFor,
-  type AppProcess,
-  type ProcessGroup,
-  type RedisNode,
-  type ReplicatedRedis,
-} from '../harness/index.ts';
+import { ApiClient, startApp, StopWaiting, waitFor, type AppProcess, type ProcessGroup, type RedisNode, type ReplicatedRedis } from '../harness/index.ts';
 import { xwingEntry, type Settings } from './settings.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -43,26 +34,6 @@ export interface VariantContext {
   replicated: ReplicatedRedis | undefined;
   /** The image's runtime settings (Dockerfile ENV). */
   imageEnv: Record<string, string>;
-}
-
-/** Until `path` answers with a status `accept` takes; fails at once if the process exits. */
-export async function answering(app: AppProcess, path: string, accept: (status: number) => boolean, intervalMs = 20): Promise<void> {
-  const client = new ApiClient(app.url, { keepAlive: false, timeoutMs: 1000 });
-  try {
-    await waitFor(
-      `${app.name} answering ${path}`,
-      async () => {
-        if (!app.process.alive) throw new StopWaiting(`${app.name} exited at start; see ${app.process.logPath}`);
-        return accept((await client.call('GET', path)).status);
-      },
-      { timeoutMs: 15_000, intervalMs },
-    );
-  } catch (error) {
-    await app.stop('SIGKILL');
-    throw error;
-  } finally {
-    client.close();
-  }
 }
 
 const withNodeOptions = (env: Record<string, string | undefined>, nodeOptions: string[]) => ({
@@ -154,10 +125,9 @@ export function defineVariants(ctx: VariantContext): Map<number, Variant> {
     seed,
     start: async (label, nodeOptions = []) => {
       const env = { NODE_ENV: undefined, REDIS_URL: ctx.redis.url, LOG_LEVEL: 'info', XWING_DIST: dirname(xwingEntry(settings)) };
-      const app = await startApp(group, { name: label, entry: join(here, 'variants', file), env: withNodeOptions(env, nodeOptions), prefix, waitReady: false });
       // Not a readiness route: any answer means it listens (401 before a login).
-      await answering(app, '/auth/session', () => true);
-      return app;
+      const ready = { path: '/auth/session', accept: () => true, intervalMs: 20 };
+      return startApp(group, { name: label, entry: join(here, 'variants', file), env: withNodeOptions(env, nodeOptions), prefix, ready });
     },
   });
 

@@ -39,9 +39,11 @@ export interface AppOptions {
   entry?: 'dist' | 'src' | (string & {});
   /** Node's own options, before the entry (e.g. `['--watch']`). */
   nodeArgs?: readonly string[];
-  /** Wait for /readyz 200 (default); fails at once, with the log's tail, if the process exits. */
+  /** Wait until ready (default); fails at once, with the log's tail, if the process exits. */
   waitReady?: boolean;
   readyTimeoutMs?: number;
+  /** What ready means: `path` answers with a status `accept` takes (default /readyz, 200), polled every `intervalMs` (50). */
+  ready?: { path: string; accept: (status: number) => boolean; intervalMs?: number };
   /** Runs the app under `prlimit --nofile=N:N`. */
   prlimitNofile?: number;
   /** Commands the app runs under, each exec'ing the next (e.g. `['taskset', '-c', '0']`), outside any prlimit. */
@@ -102,6 +104,7 @@ export async function startApp(group: ProcessGroup, options: AppOptions): Promis
   };
 
   if (options.waitReady !== false) {
+    const { path, accept, intervalMs } = options.ready ?? { path: '/readyz', accept: (status: number) => status === 200 };
     const client = new ApiClient(app.url, { keepAlive: false, timeoutMs: 1000 });
     try {
       await waitFor(
@@ -111,9 +114,9 @@ export async function startApp(group: ProcessGroup, options: AppOptions): Promis
             const { code, signal } = await proc.exited;
             throw new StopWaiting(`${options.name} exited at start (${signal ?? `code ${code}`}); ${proc.logPath}:\n${tail(proc.output())}`);
           }
-          return (await client.call('GET', '/readyz')).status === 200;
+          return accept((await client.call('GET', path)).status);
         },
-        { timeoutMs: options.readyTimeoutMs ?? 15_000 },
+        { timeoutMs: options.readyTimeoutMs ?? 15_000, ...(intervalMs === undefined ? {} : { intervalMs }) },
       );
     } catch (error) {
       // The caller never gets a handle: never leave the process running.

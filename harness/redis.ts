@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { SHARED_REDIS_CONF } from './paths.ts';
 import { tail, type ManagedProcess, type ProcessGroup } from './procs.ts';
 import { command, commands, parseInfo } from './resp.ts';
-import { freePort, sleep, StopWaiting, waitFor } from './wait.ts';
+import { freePort, sleep, StopWaiting, waitFor, type WaitOptions } from './wait.ts';
 
 const START_TIMEOUT_MS = 15_000;
 const STOP_TIMEOUT_MS = 15_000;
@@ -296,6 +296,14 @@ export interface ReplicatedRedis {
   requestFailover(): Promise<FailoverResult>;
   /** SIGTERM to the Sentinels, then the nodes. */
   stop(): Promise<void>;
+}
+
+/** Until `node` replicates `primary` with its link up; the ms it took. */
+export function replicaOf(node: RedisNode, primary: RedisNode, wait: WaitOptions): Promise<number> {
+  return waitFor(`${node.name} a replica of ${primary.name}`, async () => {
+    const info = await node.info('replication');
+    return info.get('role') === 'slave' && info.get('master_port') === String(primary.port) && info.get('master_link_status') === 'up';
+  }, wait);
 }
 
 function hostPort(member: { host: string; port: number }): string {
@@ -603,14 +611,7 @@ class Replicated implements ReplicatedRedis {
         ['EXEC'],
       ]);
       await from.cli('CLIENT', 'UNPAUSE');
-      await waitFor(
-        `${this.name}: ${from.name} a replica of ${to.name}`,
-        async () => {
-          const info = await from.info('replication');
-          return info.get('role') === 'slave' && info.get('master_port') === String(to.port) && info.get('master_link_status') === 'up';
-        },
-        { timeoutMs },
-      );
+      await replicaOf(from, to, { timeoutMs });
       return { from, to, ms, totalMs: performance.now() - started };
     } finally {
       // On failure too: a failed request must not leave the primary refusing writes.

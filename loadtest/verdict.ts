@@ -1,8 +1,10 @@
-// How a load run (the fleet's, the cluster's) ends: its report is rendered from the run folder, then
-// the exit status says what failed first: k6 (99 when a threshold failed), else the run's own checks
-// (a chaos plan that did not happen proves nothing), else the report.
+// The frame of a load run (the fleet's, the cluster's): a fresh process group and run folder, then its
+// body, and at the end its report, rendered from the run folder, and an exit status that says what
+// failed first: k6 (99 when a threshold failed), else the run's own checks (a chaos plan that did not
+// happen proves nothing), else the report.
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { EventLog, REPO_ROOT, type ProcessGroup } from '../harness/index.ts';
+import { createRunDir, EventLog, killRecorded, ProcessGroup, REPO_ROOT } from '../harness/index.ts';
 
 export function log(message: string): void {
   process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${message}\n`);
@@ -39,4 +41,27 @@ export async function verdict(group: ProcessGroup, runDir: string, k6Code: numbe
   }
   if (problems.length > 0) return 1;
   return reportExit.code ?? 1;
+}
+
+export type LoadRun = { group: ProcessGroup; runDir: string } & ReturnType<typeof runNotes>;
+
+/** A whole load run: a fresh ProcessGroup in `stateDir`, the run folder, `body` (a throw is exit 1), then the verdict. */
+export async function loadRun(stateDir: string, kind: string, body: (run: LoadRun) => Promise<{ k6: number; problems: string[] }>): Promise<number> {
+  // A previous run that was SIGKILLed could run no hook: its processes go before its folder does.
+  killRecorded(stateDir);
+  rmSync(stateDir, { recursive: true, force: true });
+  const group = new ProcessGroup(stateDir);
+  const runDir = createRunDir(kind);
+  log(`run folder ${runDir}`);
+  let result: { k6: number; problems: string[] };
+  try {
+    result = await body({ group, runDir, ...runNotes(runDir) });
+  } catch (error) {
+    log(`error: ${(error as Error).message}`);
+    return 1;
+  } finally {
+    await group.stopAll();
+    log('every process stopped');
+  }
+  return verdict(group, runDir, result.k6, result.problems);
 }

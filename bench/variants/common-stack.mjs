@@ -21,7 +21,7 @@ import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import { RedisStore as RateLimitStore } from 'rate-limit-redis';
 import { createClient } from 'redis';
-import { port, TTL_SECONDS } from './payload.mjs';
+import { port, sessionRoutes, TTL_SECONDS } from './payload.mjs';
 
 const client = createClient({ url: process.env.REDIS_URL });
 await client.connect();
@@ -49,19 +49,7 @@ app.use(
     cookie: { httpOnly: true, sameSite: 'lax', maxAge: TTL_SECONDS * 1000 },
   }),
 );
-app.post('/auth/login', (req, res) => {
-  req.session.username = 'bench';
-  req.session.createdAt = new Date().toISOString();
-  res.json({ ok: true });
-});
-app.get('/auth/session', (req, res) => {
-  if (!req.session.username) {
-    res.status(401).json({ status: 401 });
-    return;
-  }
-  res.setHeader('Cache-Control', 'no-store');
-  res.json({ username: req.session.username, createdAt: req.session.createdAt, expiresAt: req.session.cookie.expires });
-});
+sessionRoutes(app);
 app.listen(port());
 // A clean exit on the bench's SIGTERM, so that node --cpu-prof writes its profile (make bench-profile).
 process.once('SIGTERM', () => process.exit(0));

@@ -4,11 +4,11 @@
 // from config.ts. Exit status: k6's (99: a threshold failed), else 1 when the run did not show what
 // it is for (churn: the chaos plan did not happen; scale-out: the HPA never reached
 // SCALE_OUT_MIN_PEAK ready pods), else the report's.
-import { rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ApiClient, createRunDir, killRecorded, ProcessGroup, Release, sleep } from '../../harness/index.ts';
+import { ApiClient, Release, sleep } from '../../harness/index.ts';
 import { startK6 } from '../k6.ts';
-import { log, missingEvents, runNotes, verdict, type Note } from '../verdict.ts';
+import { loadRun, log, missingEvents, type LoadRun } from '../verdict.ts';
 import { runChaos } from './chaos.ts';
 import { clusterConfig, type ClusterConfig } from './config.ts';
 import { peakReady, sampleCluster } from './sampler.ts';
@@ -35,7 +35,7 @@ async function snapshot(release: Release, file: string, what: string[]): Promise
   writeFileSync(file, await release.kubectl(what).catch((error: unknown) => String(error)));
 }
 
-async function load(group: ProcessGroup, release: Release, config: ClusterConfig, runDir: string, note: Note, seen: ReadonlySet<string>): Promise<{ k6: number; problems: string[] }> {
+async function load(release: Release, config: ClusterConfig, { group, runDir, note, seen }: LoadRun): Promise<{ k6: number; problems: string[] }> {
   const baseUrl = config.baseUrl ?? (await release.nodePortUrl());
   const replicated = await release.replicated();
   await checkRateLimit(baseUrl, process.env);
@@ -87,23 +87,7 @@ async function main(): Promise<number> {
     log(`no xwing release '${release.name}' in namespace '${release.namespace}' (KUBECONFIG=${process.env.KUBECONFIG ?? 'unset'})`);
     return 1;
   }
-  // A previous run that was SIGKILLed could run no hook: its k6 goes before its folder does.
-  killRecorded(config.stateDir);
-  rmSync(config.stateDir, { recursive: true, force: true });
-  const group = new ProcessGroup(config.stateDir);
-  const runDir = createRunDir(`cluster-${config.script}`);
-  const { note, seen } = runNotes(runDir);
-  log(`run folder ${runDir}`);
-  let result: { k6: number; problems: string[] };
-  try {
-    result = await load(group, release, config, runDir, note, seen);
-  } catch (error) {
-    log(`error: ${(error as Error).message}`);
-    return 1;
-  } finally {
-    await group.stopAll();
-  }
-  return verdict(group, runDir, result.k6, result.problems);
+  return loadRun(config.stateDir, `cluster-${config.script}`, (run) => load(release, config, run));
 }
 
 process.exit(await main());

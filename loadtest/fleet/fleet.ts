@@ -57,15 +57,9 @@ export class Fleet {
   /** How many slots answer /readyz 200 now. */
   async ready(): Promise<number> {
     const answers = await Promise.all(
-      this.#slots.map(async (app) => {
+      this.#slots.map((app) => {
         const client = new ApiClient(app.url, { keepAlive: false, timeoutMs: 1000 });
-        try {
-          return (await client.call('GET', '/readyz')).status === 200;
-        } catch {
-          return false;
-        } finally {
-          client.close();
-        }
+        return client.call('GET', '/readyz').then((res) => res.status === 200, () => false).finally(() => client.close());
       }),
     );
     return answers.filter(Boolean).length;
@@ -80,10 +74,7 @@ export class Fleet {
     this.#note(signal.toLowerCase(), app.name);
     // SIGTERM: SHUTDOWN_DELAY_MS of serving, then a drain bounded by SHUTDOWN_TIMEOUT_MS.
     const boundMs = this.#config.shutdownDelayMs + 10_000;
-    const gone = await waitFor(`${app.name} gone`, () => !app.process.alive, { timeoutMs: boundMs }).then(
-      () => true,
-      () => false,
-    );
+    const gone = await waitFor(`${app.name} gone`, () => !app.process.alive, { timeoutMs: boundMs }).then(() => true, () => false);
     if (!gone) {
       this.#stuck++;
       this.#note('stuck', app.name, `still alive ${boundMs / 1000} s after ${signal}; SIGKILL`);

@@ -5,11 +5,11 @@
 // The run folder (results/<utc>-fleet-churn/) is what loadtest/report reads; its report ends the run.
 // Exit status: k6's (99 when a threshold failed), else 1 when the chaos plan did not happen or the
 // run failed, else the report's.
-import { copyFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createRunDir, killRecorded, ProcessGroup, sleep } from '../../harness/index.ts';
+import { sleep } from '../../harness/index.ts';
 import { startK6 } from '../k6.ts';
-import { log, missingEvents, runNotes, verdict, type Note } from '../verdict.ts';
+import { loadRun, log, missingEvents, type LoadRun } from '../verdict.ts';
 import { runChaos, sample } from './chaos.ts';
 import { fleetConfig, type FleetConfig } from './config.ts';
 import { Fleet } from './fleet.ts';
@@ -17,7 +17,7 @@ import { startNginx } from './nginx.ts';
 import { startFleetRedis } from './redis.ts';
 
 /** The fleet under load and chaos; resolves with k6's exit code and what went wrong besides. */
-async function churn(group: ProcessGroup, config: FleetConfig, runDir: string, note: Note, seen: ReadonlySet<string>): Promise<{ k6: number; problems: string[] }> {
+async function churn(config: FleetConfig, { group, runDir, note, seen }: LoadRun): Promise<{ k6: number; problems: string[] }> {
   const redis = await startFleetRedis(group, config);
   const fleet = new Fleet(group, config, redis.env, note);
   await fleet.startAll();
@@ -63,26 +63,5 @@ async function churn(group: ProcessGroup, config: FleetConfig, runDir: string, n
   return { k6: code, problems };
 }
 
-async function main(): Promise<number> {
-  const config = fleetConfig(process.env);
-  // A previous run that was SIGKILLed could run no hook: its processes go before its folder does.
-  killRecorded(config.stateDir);
-  rmSync(config.stateDir, { recursive: true, force: true });
-  const group = new ProcessGroup(config.stateDir);
-  const runDir = createRunDir('fleet-churn');
-  const { note, seen } = runNotes(runDir);
-  log(`run folder ${runDir}`);
-  let result: { k6: number; problems: string[] };
-  try {
-    result = await churn(group, config, runDir, note, seen);
-  } catch (error) {
-    log(`error: ${(error as Error).message}`);
-    return 1;
-  } finally {
-    await group.stopAll();
-    log('fleet stopped');
-  }
-  return verdict(group, runDir, result.k6, result.problems);
-}
-
-process.exit(await main());
+const config = fleetConfig(process.env);
+process.exit(await loadRun(config.stateDir, 'fleet-churn', (run) => churn(config, run)));

@@ -2,23 +2,17 @@
 // command timeout (the suite's shorter one would trip now and then on a busy 2-core machine and
 // blur what these measure): SIGTERM and SIGKILL under load, slow and idle clients, fd exhaustion.
 import { connect } from 'node:net';
-import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import {
-  ApiClient, cpuSeconds, fdCount, LoadGenerator, rssBytes, sleep, startApp, startRedis, waitFor,
-  type AppProcess, type RedisNode, type RequestRecord,
-} from '../../harness/index.ts';
+import { ApiClient, cpuSeconds, fdCount, LoadGenerator, rssBytes, sleep, startApp, waitFor, type AppProcess, type RequestRecord } from '../../harness/index.ts';
 import { idleKeepAlive, silent, slowBody, slowHeaders, type SocketLife } from './clients.ts';
-import { appConfig, check, noSessionLost, PASSWORD, row, saveRecords, SLACK_MS, started, SUITE_ENV, type RunContext } from './context.ts';
+import {
+  appConfig, check, endLoad, noSessionLost, PASSWORD, redisFor, row, saveRecords, SLACK_MS, started, SUITE_ENV, underLoad, type RunContext,
+} from './context.ts';
 import type { Row } from './report.ts';
-import { peak, sample } from './sampler.ts';
+import { peak } from './sampler.ts';
 import { round, summarize } from './stats.ts';
 
 const MiB = 1024 * 1024;
-
-function redisFor(ctx: RunContext, name: string): Promise<RedisNode> {
-  return startRedis(ctx.group, { name: `${name}-redis`, dir: join(ctx.stateDir, name) });
-}
 
 /** Until nothing answers on `app`'s port, so a replacement can bind it. */
 async function portFree(app: AppProcess): Promise<void> {
@@ -78,7 +72,9 @@ export async function appSignals(ctx: RunContext): Promise<Row[]> {
   const records = await load.stop();
   saveRecords(ctx, 'app-signals', records);
   const killRefused = load.refusedResent - killRefusedBefore;
-  const lost = await new ApiClient(a2.url).verifySessions(users);
+  const verifier = new ApiClient(a2.url);
+  const lost = await verifier.verifySessions(users);
+  verifier.close();
   client.close();
 
   // Requests still in flight at the SIGKILL belong to it, whenever they started.
@@ -122,14 +118,8 @@ export async function slowClients(ctx: RunContext, n: number): Promise<Row> {
   const redis = await redisFor(ctx, 'slow-clients');
   const timeouts = { HEADERS_TIMEOUT_MS: 2000, REQUEST_TIMEOUT_MS: 3000, KEEP_ALIVE_TIMEOUT_MS: 2000 };
   const env = { ...SUITE_ENV, REDIS_URL: redis.url, ...Object.fromEntries(Object.entries(timeouts).map(([k, v]) => [k, String(v)])) };
-  const app = await startApp(ctx.group, { name: 'slow-clients-app', env, entry: ctx.entry });
-  const client = new ApiClient(app.url);
-  const users = await client.createUsers('slow-clients', ctx.users, PASSWORD);
-  await sleep(1200);
-  const load = started(ctx, new LoadGenerator({ backends: [{ name: 'app', url: app.url }], users, rate: ctx.rate / 2, clock: () => ctx.events.ms(), maxDurationMs: 120_000 }));
-  const sampling = started(ctx, sample(app, () => ctx.events.ms()));
-  load.start();
-  await sleep(2000);
+  const setup = await underLoad(ctx, 'slow-clients', env, { rate: ctx.rate / 2, warmMs: 2000 });
+  const { app, load, users } = setup;
   const pid = app.process.pid;
   const baseFds = fdCount(pid);
   const baseRss = rssBytes(pid);
@@ -148,11 +138,7 @@ export async function slowClients(ctx: RunContext, n: number): Promise<Row> {
   suiteLag.disable();
   await sleep(1000);
   const afterFds = fdCount(pid);
-  const records = await load.stop();
-  const samples = await sampling.stop();
-  saveRecords(ctx, 'slow-clients', records);
-  const lost = await client.verifySessions(users);
-  client.close();
+  const { records, samples, lost } = await endLoad(ctx, 'slow-clients', setup);
 
   const worst = (list: readonly SocketLife[], key: 'lifetimeMs' | 'idleMs' = 'lifetimeMs') => round(Math.max(...list.map((c) => c[key] ?? Infinity)));
   const allCut = (list: readonly SocketLife[]) => list.every((c) => c.cutByServer);

@@ -4,9 +4,13 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig, type Config } from '../../app/src/config.ts';
-import { APP_DEFAULTS, sleep, waitFor, type EventLog, type LoadGenerator, type ProcessGroup, type RequestRecord } from '../../harness/index.ts';
+import {
+  ApiClient, APP_DEFAULTS, LoadGenerator, sleep, startApp, startRedis, waitFor,
+  type AppProcess, type EventLog, type ProcessGroup, type RedisNode, type RequestRecord, type User,
+} from '../../harness/index.ts';
 import type { SentinelTiming } from './chart-sentinel.ts';
 import type { Check, Row } from './report.ts';
+import { sample, type Sampler } from './sampler.ts';
 import { recoveryMs, summarize, type Outcome } from './stats.ts';
 
 export const PASSWORD = 'reliability suite password';
@@ -70,19 +74,48 @@ export function saveRecords(ctx: RunContext, name: string, records: readonly Req
   writeFileSync(join(ctx.runDir, `${name}.requests.jsonl`), records.map((r) => JSON.stringify(r)).join('\n') + '\n');
 }
 
-export interface SessionCheck {
-  lost: string[];
-  unchecked: string[];
-}
-
-export function sessionsDetail(records: readonly Outcome[], after: SessionCheck, total: number): string {
+export function noSessionLost(records: readonly Outcome[], after: { lost: string[]; unchecked: string[] }, total: number): Check {
+  const underLoad = summarize(records).sessionsLost;
   const unchecked = after.unchecked.length ? `, ${after.unchecked.length} could not be checked (no 200/401 in time)` : '';
-  return `401s under load: ${summarize(records).sessionsLost}, tokens invalid after: ${after.lost.length}/${total}${unchecked}`;
+  const ok = underLoad === 0 && after.lost.length === 0 && after.unchecked.length === 0;
+  return check('no session lost', ok, `401s under load: ${underLoad}, tokens invalid after: ${after.lost.length}/${total}${unchecked}`);
 }
 
-export function noSessionLost(records: readonly Outcome[], after: SessionCheck, total: number): Check {
-  const ok = summarize(records).sessionsLost === 0 && after.lost.length === 0 && after.unchecked.length === 0;
-  return check('no session lost', ok, sessionsDetail(records, after, total));
+/** A standalone redis-server for fault `name`, its data under the run's state folder. */
+export function redisFor(ctx: RunContext, name: string, options: { host?: string; port?: number; netns?: string } = {}): Promise<RedisNode> {
+  return startRedis(ctx.group, { name: `${name}-redis`, dir: join(ctx.stateDir, name), ...options });
+}
+
+export interface UnderLoad {
+  app: AppProcess;
+  client: ApiClient;
+  users: User[];
+  load: LoadGenerator;
+  sampling: Sampler;
+}
+
+/** One app with `env` and logged-in users, sampled, under a steady load for `warmMs` already. */
+export async function underLoad(ctx: RunContext, name: string, env: Record<string, string>, { rate = ctx.rate, timeoutMs = 5000, warmMs = 3000 } = {}): Promise<UnderLoad> {
+  const app = await startApp(ctx.group, { name: `${name}-app`, env, entry: ctx.entry });
+  const client = new ApiClient(app.url);
+  const users = await client.createUsers(name, ctx.users, PASSWORD);
+  // appendfsync everysec: a session is on disk within a second of its login; the fault comes later.
+  await sleep(1200);
+  const load = started(ctx, new LoadGenerator({ backends: [{ name: 'app', url: app.url }], users, rate, timeoutMs, clock: () => ctx.events.ms(), maxDurationMs: 120_000 }));
+  const sampling = started(ctx, sample(app, () => ctx.events.ms()));
+  load.start();
+  await sleep(warmMs);
+  return { app, client, users, load, sampling };
+}
+
+/** Stops the load and the sampling, keeps the requests, and checks every user's session through the app. */
+export async function endLoad(ctx: RunContext, name: string, { load, sampling, client, users }: UnderLoad) {
+  const records = await load.stop();
+  const samples = await sampling.stop();
+  saveRecords(ctx, name, records);
+  const lost = await client.verifySessions(users);
+  client.close();
+  return { records, samples, lost };
 }
 
 /** A row from the records of a fault and its checks; the failover columns only for Sentinel rows. */

@@ -4,7 +4,7 @@
 // measured on Redis itself rather than read off the app's latencies (which the hold blurs).
 import { askSentinels, type ReplicatedRedis } from '../../harness/index.ts';
 import { command } from '../../harness/resp.ts';
-import { repeat } from './repeat.ts';
+import { repeat, type Repeating } from './repeat.ts';
 
 export interface Write {
   /** When the write was sent, and when it was acknowledged or failed, in ms on the run's clock. */
@@ -18,40 +18,26 @@ export interface Write {
   error?: string;
 }
 
-export interface FailoverWriter {
-  readonly writes: Write[];
-  stop(): Promise<Write[]>;
-}
-
 const KEY = 'reliability:failover-writer';
+const TIMEOUT_MS = 200;
 
-export function startFailoverWriter(redis: ReplicatedRedis, clock: () => number, { everyMs = 20, timeoutMs = 200, maxMs = 120_000 } = {}): FailoverWriter {
-  const writes: Write[] = [];
-  const writing = repeat(
-    async () => {
+/** One write every 20 ms for at most 2 min; stop() resolves with every write. */
+export function startFailoverWriter(redis: ReplicatedRedis, clock: () => number): Repeating<Write> {
+  return repeat(
+    async (): Promise<Write> => {
       const sent = clock();
-      const named = await askSentinels(redis.sentinels, redis.masterName, redis.password, timeoutMs);
+      const named = await askSentinels(redis.sentinels, redis.masterName, redis.password, TIMEOUT_MS);
       const node = redis.nodes.find((n) => `${n.host}:${n.port}` === named);
-      if (!node) {
-        writes.push({ sent, at: clock(), node: undefined, ok: false, error: `the Sentinels name ${named ?? 'no primary'}` });
-        return;
-      }
+      if (!node) return { sent, at: clock(), node: undefined, ok: false, error: `the Sentinels name ${named ?? 'no primary'}` };
       try {
-        const value = Number(await command({ host: node.host, port: node.port, password: node.password }, ['INCR', KEY], timeoutMs));
-        writes.push({ sent, at: clock(), node: node.name, ok: true, value });
+        const value = Number(await command({ host: node.host, port: node.port, password: node.password }, ['INCR', KEY], TIMEOUT_MS));
+        return { sent, at: clock(), node: node.name, ok: true, value };
       } catch (error) {
-        writes.push({ sent, at: clock(), node: node.name, ok: false, error: (error as Error).message });
+        return { sent, at: clock(), node: node.name, ok: false, error: (error as Error).message };
       }
     },
-    { everyMs, maxMs },
+    { everyMs: 20, maxMs: 120_000 },
   );
-  return {
-    writes,
-    async stop() {
-      await writing.stop();
-      return writes;
-    },
-  };
 }
 
 export interface Switch {

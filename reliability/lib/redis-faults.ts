@@ -4,13 +4,13 @@
 // (app/src/redis/client.ts): a request that meets a fresh outage is held up to H waiting for the
 // connection to come back and is then served or gets a 503; once the outage is older than H,
 // requests fail at once; /readyz stays 200 for the readiness grace, longer than any fault here.
-import { join } from 'node:path';
-import { ApiClient, LoadGenerator, sleep, startApp, startRedis, type AppProcess, type RequestRecord, type User } from '../../harness/index.ts';
-import { command } from '../../harness/resp.ts';
-import { appConfig, check, CLIENT_MARGIN_MS, noSessionLost, PASSWORD, REDIS_FAULT_ENV, row, saveRecords, settle, SLACK_MS, started, type RunContext } from './context.ts';
+import { sleep, type RequestRecord } from '../../harness/index.ts';
+import {
+  appConfig, check, CLIENT_MARGIN_MS, endLoad, noSessionLost, REDIS_FAULT_ENV, redisFor, row, settle, SLACK_MS, started, underLoad, type RunContext,
+} from './context.ts';
 import { NetworkNamespace, type NetnsSettings } from './netns.ts';
 import type { Check, Row } from './report.ts';
-import { peak, sample, type Sample, type Sampler } from './sampler.ts';
+import { peak, type Sample } from './sampler.ts';
 import { firstFailureAfter, recoveryMs, round, summarize } from './stats.ts';
 
 /** app/src/redis/client.ts caps its reconnect back-off at this: one step is the longest a reconnect waits. */
@@ -46,41 +46,13 @@ function bounds(env: Record<string, string>): Bounds {
   };
 }
 
-interface Setup {
-  app: AppProcess;
-  client: ApiClient;
-  users: User[];
-  load: LoadGenerator;
-  sampling: Sampler;
-  b: Bounds;
-}
-
-/** One app on `redisUrl` with logged-in users, sampled, under a steady load for 3 s already. */
-async function underLoad(ctx: RunContext, name: string, redisUrl: string): Promise<Setup> {
-  const env = { ...REDIS_FAULT_ENV, REDIS_URL: redisUrl };
+/** A redis-server, and one app on it with logged-in users, sampled, under a steady load for 3 s already. */
+async function redisUnderLoad(ctx: RunContext, name: string, redisOptions: Parameters<typeof redisFor>[2] = {}) {
+  const redis = await redisFor(ctx, name, redisOptions);
+  const env = { ...REDIS_FAULT_ENV, REDIS_URL: redis.url };
   const b = bounds(env);
-  const app = await startApp(ctx.group, { name: `${name}-app`, env, entry: ctx.entry });
-  const client = new ApiClient(app.url);
-  const users = await client.createUsers(name, ctx.users, PASSWORD);
-  // appendfsync everysec: a session is on disk within a second of its login; the fault comes later.
-  await sleep(1200);
   // The client waits longer than the app may hold a request, so that what is measured is the app's answer.
-  const timeoutMs = b.heldMs + CLIENT_MARGIN_MS;
-  const load = started(ctx, new LoadGenerator({ backends: [{ name: 'app', url: app.url }], users, rate: ctx.rate, timeoutMs, clock: () => ctx.events.ms(), maxDurationMs: 120_000 }));
-  const sampling = started(ctx, sample(app, () => ctx.events.ms()));
-  load.start();
-  await sleep(3000);
-  return { app, client, users, load, sampling, b };
-}
-
-/** Stops the load and the sampling, keeps the requests, and checks every user's session through the app. */
-async function endLoad(ctx: RunContext, name: string, { load, sampling, client, users }: Setup) {
-  const records = await load.stop();
-  const samples = await sampling.stop();
-  saveRecords(ctx, name, records);
-  const lost = await client.verifySessions(users);
-  client.close();
-  return { records, samples, lost };
+  return { ...(await underLoad(ctx, name, env, { timeoutMs: b.heldMs + CLIENT_MARGIN_MS })), b, redis };
 }
 
 function everyFailureIs503(records: readonly RequestRecord[]): Check {
@@ -113,9 +85,8 @@ function worstLatency(records: readonly RequestRecord[]): number {
  * out, so that both halves show: requests held while the outage is fresh, then fast 503s.
  */
 export async function redisKill(ctx: RunContext): Promise<Row> {
-  const redis = await startRedis(ctx.group, { name: 'redis-kill-redis', dir: join(ctx.stateDir, 'redis-kill') });
-  const setup = await underLoad(ctx, 'redis-kill', redis.url);
-  const { app, users, load, b } = setup;
+  const setup = await redisUnderLoad(ctx, 'redis-kill');
+  const { redis, app, users, load, b } = setup;
   const downMs = b.holdMs + 2000;
   const tKill = load.now();
   await redis.kill('SIGKILL');
@@ -159,9 +130,8 @@ export async function redisKill(ctx: RunContext): Promise<Row> {
  * hold, no pile-up.
  */
 export async function redisPause(ctx: RunContext): Promise<Row> {
-  const redis = await startRedis(ctx.group, { name: 'redis-pause-redis', dir: join(ctx.stateDir, 'redis-pause') });
-  const setup = await underLoad(ctx, 'redis-pause', redis.url);
-  const { users, load, b } = setup;
+  const setup = await redisUnderLoad(ctx, 'redis-pause');
+  const { redis, users, load, b } = setup;
   const pauseMs = b.holdMs + 2000;
   const tPause = load.now();
   await redis.cli('CLIENT', 'PAUSE', pauseMs, 'ALL');
@@ -205,66 +175,64 @@ export async function redisPause(ctx: RunContext): Promise<Row> {
   });
 }
 
-/** Redis inside the namespace, the app outside it under load, and the app's connections as Redis lists them. */
-async function behindNamespace(ctx: RunContext, name: string, ns: NetworkNamespace) {
-  const redis = await startRedis(ctx.group, { name: `${name}-redis`, host: ns.address, port: ns.port, dir: join(ctx.stateDir, name), netns: ns.name });
-  const setup = await underLoad(ctx, name, redis.url);
-  const endpoint = { host: redis.host, port: redis.port };
+/**
+ * Redis inside a fresh namespace (removed when the fault ends, once every process is gone), the app
+ * outside it under load, and the app's connections as Redis lists them.
+ */
+async function behindNamespace(ctx: RunContext, name: string, settings: NetnsSettings) {
+  const ns = await NetworkNamespace.create(settings);
+  started(ctx, { stop: () => ctx.group.stopAll({ signal: 'SIGKILL' }).then(() => ns.remove()) });
+  const setup = await redisUnderLoad(ctx, name, { host: ns.address, port: ns.port, netns: ns.name });
+  const { redis } = setup;
   // id, and the client port a black-hole rule can match.
   const clients = async () =>
-    (await command(endpoint, ['CLIENT', 'LIST']))
+    (await redis.cli('CLIENT', 'LIST'))
       .split('\n')
       .filter((line) => / name=xwing:/.test(line))
       .map((line) => ({ id: /^id=(\d+)/.exec(line)?.[1] ?? '?', port: Number(/ addr=[^ ]+:(\d+) /.exec(line)?.[1]) }));
-  return { ...setup, clients };
+  return { ...setup, ns, clients };
 }
 
 /** Packets to and from Redis dropped (no FIN, no RST) for 8 s, then let through again. */
 export async function redisNetcut(ctx: RunContext, settings: NetnsSettings, cutMs: number): Promise<Row> {
-  const ns = await NetworkNamespace.create(settings);
-  try {
-    const { clients, ...setup } = await behindNamespace(ctx, 'redis-netcut', ns);
-    const { users, load, b } = setup;
-    const idsBefore = (await clients()).map((c) => c.id).join(',');
-    const tCut = load.now();
-    await ns.cut();
-    ctx.events.event('fault', { fault: 'redis-netcut', kind: 'netns DROP', ms: cutMs });
-    await sleep(cutMs);
-    const tRestore = load.now();
-    await ns.restore();
-    ctx.events.event('restore', { fault: 'redis-netcut' });
-    await settle(load, ctx.rate, b.stallMs + SLACK_MS);
-    const { records, samples, lost } = await endLoad(ctx, 'redis-netcut', setup);
-    const idsAfter = (await clients()).map((c) => c.id).join(',');
+  const setup = await behindNamespace(ctx, 'redis-netcut', settings);
+  const { clients, ns, users, load, b } = setup;
+  const idsBefore = (await clients()).map((c) => c.id).join(',');
+  const tCut = load.now();
+  await ns.cut();
+  ctx.events.event('fault', { fault: 'redis-netcut', kind: 'netns DROP', ms: cutMs });
+  await sleep(cutMs);
+  const tRestore = load.now();
+  await ns.restore();
+  ctx.events.event('restore', { fault: 'redis-netcut' });
+  await settle(load, ctx.rate, b.stallMs + SLACK_MS);
+  const { records, samples, lost } = await endLoad(ctx, 'redis-netcut', setup);
+  const idsAfter = (await clients()).map((c) => c.id).join(',');
 
-    const detectMs = firstFailureAfter(records, tCut);
-    const during = records.filter((r) => r.start >= tCut && r.start < tRestore);
-    const duringFailed = during.filter((r) => !r.ok).length;
-    const worst = worstLatency(during);
-    const recovery = recoveryMs(records, tRestore);
-    // An attempt to connect during the cut hangs until the connect timeout; then one back-off step.
-    const recoverBound = b.connectMs + RECONNECT_BACKOFF_MAX_MS + 2 * SLACK_MS;
-    const checks = [
-      check('the cut was seen', duringFailed > 0, `${duringFailed} of ${during.length} failed during the cut`),
-      check('noticed within the hold', detectMs !== undefined && detectMs <= b.heldMs, `first failure ${detectMs} ms after the cut (bound ${b.heldMs})`),
-      everyFailureIs503(records),
-      check('no request waits longer than the hold', worst <= b.heldMs, `slowest ${worst} ms (bound ${b.heldMs} = hold ${b.holdMs} + 2 × ${b.commandMs} + ${SLACK_MS})`),
-      // The app gives the connection up after its socket timeout; the outage counts from then.
-      lateFailuresFast(records, tCut + b.socketTimeoutMs, b, tRestore),
-      check('serving again soon after the restore', recovery <= recoverBound, `${recovery} ms after the restore (bound ${recoverBound} = connect timeout + back-off + slack); connection ids ${idsBefore} → ${idsAfter}`),
-      readyThroughout(samples, b),
-      noSessionLost(records, lost, users.length),
-    ];
-    return row(`Redis link cut ${cutMs / 1000} s, then restored (netns DROP)`, records, {
-      since: tRestore,
-      lost: lost.lost,
-      checks,
-      details: { detectMs, worstMs: worst, reconnected: idsBefore !== idsAfter, idsBefore, idsAfter, tCut: round(tCut), tRestore: round(tRestore) },
-    });
-  } finally {
-    await ctx.group.stopAll({ signal: 'SIGKILL' });
-    ns.remove();
-  }
+  const detectMs = firstFailureAfter(records, tCut);
+  const during = records.filter((r) => r.start >= tCut && r.start < tRestore);
+  const duringFailed = during.filter((r) => !r.ok).length;
+  const worst = worstLatency(during);
+  const recovery = recoveryMs(records, tRestore);
+  // An attempt to connect during the cut hangs until the connect timeout; then one back-off step.
+  const recoverBound = b.connectMs + RECONNECT_BACKOFF_MAX_MS + 2 * SLACK_MS;
+  const checks = [
+    check('the cut was seen', duringFailed > 0, `${duringFailed} of ${during.length} failed during the cut`),
+    check('noticed within the hold', detectMs !== undefined && detectMs <= b.heldMs, `first failure ${detectMs} ms after the cut (bound ${b.heldMs})`),
+    everyFailureIs503(records),
+    check('no request waits longer than the hold', worst <= b.heldMs, `slowest ${worst} ms (bound ${b.heldMs} = hold ${b.holdMs} + 2 × ${b.commandMs} + ${SLACK_MS})`),
+    // The app gives the connection up after its socket timeout; the outage counts from then.
+    lateFailuresFast(records, tCut + b.socketTimeoutMs, b, tRestore),
+    check('serving again soon after the restore', recovery <= recoverBound, `${recovery} ms after the restore (bound ${recoverBound} = connect timeout + back-off + slack); connection ids ${idsBefore} → ${idsAfter}`),
+    readyThroughout(samples, b),
+    noSessionLost(records, lost, users.length),
+  ];
+  return row(`Redis link cut ${cutMs / 1000} s, then restored (netns DROP)`, records, {
+    since: tRestore,
+    lost: lost.lost,
+    checks,
+    details: { detectMs, worstMs: worst, reconnected: idsBefore !== idsAfter, idsBefore, idsAfter, tCut: round(tCut), tRestore: round(tRestore) },
+  });
 }
 
 /**
@@ -274,42 +242,36 @@ export async function redisNetcut(ctx: RunContext, settings: NetnsSettings, cutM
  * connection failed fast; with it, requests wait through the socket timeout and the reconnect.
  */
 export async function redisVanished(ctx: RunContext, settings: NetnsSettings): Promise<Row> {
-  const ns = await NetworkNamespace.create(settings);
-  try {
-    const { clients, ...setup } = await behindNamespace(ctx, 'redis-vanished', ns);
-    const { users, load, b } = setup;
-    const before = await clients();
-    const tCut = load.now();
-    for (const c of before) await ns.blackhole(c.port);
-    ctx.events.event('fault', { fault: 'redis-vanished', kind: 'netns DROP of the established connections', ports: before.map((c) => c.port) });
-    await settle(load, ctx.rate, b.stallMs + SLACK_MS);
-    const { records, samples, lost } = await endLoad(ctx, 'redis-vanished', setup);
-    const after = await clients();
+  const setup = await behindNamespace(ctx, 'redis-vanished', settings);
+  const { clients, ns, users, load, b } = setup;
+  const before = await clients();
+  const tCut = load.now();
+  for (const c of before) await ns.blackhole(c.port);
+  ctx.events.event('fault', { fault: 'redis-vanished', kind: 'netns DROP of the established connections', ports: before.map((c) => c.port) });
+  await settle(load, ctx.rate, b.stallMs + SLACK_MS);
+  const { records, samples, lost } = await endLoad(ctx, 'redis-vanished', setup);
+  const after = await clients();
 
-    const failures = records.filter((r) => !r.ok);
-    const worst = worstLatency(records.filter((r) => r.start >= tCut));
-    // Commands on the dead connection time out (up to 2 C with auto-pipelining) until nothing has
-    // arrived for the socket timeout; ioredis then destroys it, and the next back-off step opens
-    // a new connection, on which the held requests are served.
-    const replaceBound = b.socketTimeoutMs + b.stallMs + RECONNECT_BACKOFF_MAX_MS + SLACK_MS;
-    const replaced = after.some((a) => !before.some((c) => c.id === a.id));
-    const checks = [
-      check('the loss was felt', worst >= b.commandMs, `slowest request after the black-hole ${worst} ms (at least the command timeout ${b.commandMs})`),
-      everyFailureIs503(records),
-      check('drops the dead connection and reconnects, holding requests meanwhile', replaced && worst <= replaceBound,
-        `slowest request ${worst} ms (bound ${replaceBound} = socket timeout ${b.socketTimeoutMs} + 2 × ${b.commandMs} + back-off ${RECONNECT_BACKOFF_MAX_MS} + ${SLACK_MS}); ` +
-          `${failures.length} failed; connections ${before.map((c) => c.id).join(',')} → ${after.map((c) => c.id).join(',')}`),
-      readyThroughout(samples, b),
-      noSessionLost(records, lost, users.length),
-    ];
-    return row('Redis peer vanished (connection black-holed)', records, {
-      since: tCut,
-      lost: lost.lost,
-      checks,
-      details: { worstMs: worst, failed: failures.length, before, after, tCut: round(tCut) },
-    });
-  } finally {
-    await ctx.group.stopAll({ signal: 'SIGKILL' });
-    ns.remove();
-  }
+  const failures = records.filter((r) => !r.ok);
+  const worst = worstLatency(records.filter((r) => r.start >= tCut));
+  // Commands on the dead connection time out (up to 2 C with auto-pipelining) until nothing has
+  // arrived for the socket timeout; ioredis then destroys it, and the next back-off step opens
+  // a new connection, on which the held requests are served.
+  const replaceBound = b.socketTimeoutMs + b.stallMs + RECONNECT_BACKOFF_MAX_MS + SLACK_MS;
+  const replaced = after.some((a) => !before.some((c) => c.id === a.id));
+  const checks = [
+    check('the loss was felt', worst >= b.commandMs, `slowest request after the black-hole ${worst} ms (at least the command timeout ${b.commandMs})`),
+    everyFailureIs503(records),
+    check('drops the dead connection and reconnects, holding requests meanwhile', replaced && worst <= replaceBound,
+      `slowest request ${worst} ms (bound ${replaceBound} = socket timeout ${b.socketTimeoutMs} + 2 × ${b.commandMs} + back-off ${RECONNECT_BACKOFF_MAX_MS} + ${SLACK_MS}); ` +
+        `${failures.length} failed; connections ${before.map((c) => c.id).join(',')} → ${after.map((c) => c.id).join(',')}`),
+    readyThroughout(samples, b),
+    noSessionLost(records, lost, users.length),
+  ];
+  return row('Redis peer vanished (connection black-holed)', records, {
+    since: tCut,
+    lost: lost.lost,
+    checks,
+    details: { worstMs: worst, failed: failures.length, before, after, tCut: round(tCut) },
+  });
 }

@@ -1,18 +1,19 @@
 // A background loop that runs until stopped, and never longer than its bound even if nobody stops it.
 import { sleep } from '../../harness/index.ts';
 
-export interface Repeating {
-  /** Ends the loop after the round in progress; resolves once it has ended. */
-  stop(): Promise<void>;
+export interface Repeating<T> {
+  /** Ends the loop after the round in progress; resolves with every round's result once it has ended. */
+  stop(): Promise<T[]>;
 }
 
 /** Runs `round` with `everyMs` between rounds until stop(), `maxMs` after the start, or `until()` says so. */
-export function repeat(round: () => Promise<void>, { everyMs, maxMs, until = () => false }: { everyMs: number; maxMs: number; until?: () => boolean }): Repeating {
+export function repeat<T>(round: () => Promise<T>, { everyMs, maxMs, until = () => false }: { everyMs: number; maxMs: number; until?: () => boolean }): Repeating<T> {
+  const results: T[] = [];
   const stopped = new AbortController();
   const deadline = performance.now() + maxMs;
   const loop = (async () => {
     while (!stopped.signal.aborted && performance.now() < deadline && !until()) {
-      await round();
+      results.push(await round());
       await sleep(everyMs);
     }
   })();
@@ -20,6 +21,7 @@ export function repeat(round: () => Promise<void>, { everyMs, maxMs, until = () 
     async stop() {
       stopped.abort();
       await loop;
+      return results;
     },
   };
 }

@@ -1,9 +1,8 @@
 // Samples one app process while a fault runs: RSS and fds from /proc, active handles and the
 // longest event-loop stall since the previous scrape from its /metrics, and whether its readiness
-// probe would pass. Bounded: it stops after `maxMs` even if
-// nobody calls stop().
+// probe would pass. Bounded: it stops after 2 min even if nobody calls stop().
 import { ApiClient, fdCount, rssBytes, scrapeMetrics, type AppProcess } from '../../harness/index.ts';
-import { repeat } from './repeat.ts';
+import { repeat, type Repeating } from './repeat.ts';
 
 export interface Sample {
   /** ms on the run's clock. */
@@ -17,16 +16,12 @@ export interface Sample {
   ready: number;
 }
 
-export interface Sampler {
-  readonly samples: Sample[];
-  stop(): Promise<Sample[]>;
-}
+export type Sampler = Repeating<Sample>;
 
-export function sample(app: AppProcess, clock: () => number, { everyMs = 200, maxMs = 120_000 } = {}): Sampler {
-  const samples: Sample[] = [];
+export function sample(app: AppProcess, clock: () => number, { everyMs = 200 } = {}): Sampler {
   const probe = new ApiClient(app.url, { keepAlive: false, timeoutMs: 1000 });
   const sampling = repeat(
-    async () => {
+    async (): Promise<Sample> => {
       const t = clock();
       const [metrics, ready] = await Promise.all([
         scrapeMetrics(app.metricsUrl, ['nodejs_active_handles_total', 'nodejs_eventloop_lag_max_seconds']).catch(() => ({
@@ -36,18 +31,11 @@ export function sample(app: AppProcess, clock: () => number, { everyMs = 200, ma
         probe.call('GET', '/readyz').then((res) => res.status, () => 0),
       ]);
       const pid = app.process.pid;
-      samples.push({ t, rss: rssBytes(pid), fds: fdCount(pid), handles: metrics.nodejs_active_handles_total, lagMs: metrics.nodejs_eventloop_lag_max_seconds * 1000, ready });
+      return { t, rss: rssBytes(pid), fds: fdCount(pid), handles: metrics.nodejs_active_handles_total, lagMs: metrics.nodejs_eventloop_lag_max_seconds * 1000, ready };
     },
-    { everyMs, maxMs, until: () => !app.process.alive },
+    { everyMs, maxMs: 120_000, until: () => !app.process.alive },
   );
-  return {
-    samples,
-    async stop() {
-      await sampling.stop();
-      probe.close();
-      return samples;
-    },
-  };
+  return { stop: () => sampling.stop().finally(() => probe.close()) };
 }
 
 /** The largest finite value of `key` over `samples`; NaN when there is none. */

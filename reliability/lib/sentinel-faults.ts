@@ -7,7 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  ApiClient, LoadGenerator, sleep, startApp, startReplicated, waitFor,
+  ApiClient, LoadGenerator, replicaOf, sleep, startApp, startReplicated,
   type AppProcess, type RedisNode, type ReplicatedRedis, type RequestRecord, type User,
 } from '../../harness/index.ts';
 import { appConfig, check, CLIENT_MARGIN_MS, noSessionLost, PASSWORD, row, saveRecords, settle, SLACK_MS, started, SUITE_ENV, type RunContext } from './context.ts';
@@ -100,18 +100,6 @@ async function newPrimary(fleet: Fleet, old: RedisNode, ctx: RunContext): Promis
   return { node, tNamed };
 }
 
-/** Until `node` replicates `primary` with its link up; the ms it took. */
-function replicaOf(node: RedisNode, primary: RedisNode, timeoutMs: number): Promise<number> {
-  return waitFor(
-    `${node.name} a replica of ${primary.name}`,
-    async () => {
-      const info = await node.info('replication');
-      return info.get('role') === 'slave' && info.get('master_port') === String(primary.port) && info.get('master_link_status') === 'up';
-    },
-    { timeoutMs, intervalMs: 100 },
-  );
-}
-
 const requested =
   (kind: string): Fault =>
   async ({ redis, name }, ctx) => {
@@ -138,7 +126,7 @@ async function killedPrimaryRejoins({ redis, name }: Fleet, { old }: Injected, c
   await old.restart();
   ctx.events.event('restart', { fault: name, node: old.name });
   const primary = await redis.primary();
-  const ms = await replicaOf(old, primary, 15_000).catch(() => Number.NaN);
+  const ms = await replicaOf(old, primary, { timeoutMs: 15_000, intervalMs: 100 }).catch(() => Number.NaN);
   ctx.events.event('rejoined', { fault: name, node: old.name, primary: primary.name, tookMs: round(ms) });
   return [check('the killed primary rejoins as a replica when restarted', Number.isFinite(ms), `${old.name} a replica of ${primary.name} ${round(ms)} ms after its restart`)];
 }
@@ -160,7 +148,7 @@ const hangPrimary: Fault = async (fleet, ctx) => {
   // claiming to be primary, for 4 of its 2 s hello periods (sentinel.c), and notices at its next
   // INFO; the load keeps running meanwhile, so any request it would break is counted.
   const rejoinBoundMs = 8000 + ctx.sentinel.failoverTimeoutMs;
-  const rejoinMs = await replicaOf(old, promoted.node, rejoinBoundMs).catch(() => Number.NaN);
+  const rejoinMs = await replicaOf(old, promoted.node, { timeoutMs: rejoinBoundMs, intervalMs: 100 }).catch(() => Number.NaN);
   ctx.events.event('rejoined', { fault: fleet.name, node: old.name, primary: promoted.node.name, tookMs: round(rejoinMs) });
   return {
     old,
