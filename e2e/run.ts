@@ -79,12 +79,13 @@ async function main(): Promise<number> {
   const replication = flow('replication', s.replicationNamespace);
   const started = performance.now();
   const cleanup = async () => {
-    if (s.keep) return process.stderr.write(`keeping namespaces ${s.namespace} and ${s.replicationNamespace} (E2E_KEEP=1)\n`);
-    await Promise.all([deleteNamespace(s.namespace), deleteNamespace(s.replicationNamespace)]);
+    if (s.keep) process.stderr.write(`keeping namespaces ${s.namespace} and ${s.replicationNamespace} (E2E_KEEP=1)\n`);
+    else await Promise.all([deleteNamespace(s.namespace), deleteNamespace(s.replicationNamespace)]);
   };
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void cleanup().finally(() => process.exit(130)));
   try {
     await standalone.step('image', () => image(standalone, s));
+    // The image is the replication flow's too.
     replication.failed = standalone.failed;
     let standaloneDone = () => {};
     const repl = s.replication ? replicationFlow(replication, s, new Promise<void>((done) => (standaloneDone = done))) : Promise.resolve();

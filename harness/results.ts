@@ -3,6 +3,11 @@ import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { RESULTS_ROOT } from './paths.ts';
 
+/** A run's progress line on stderr, with the time of day. */
+export function log(message: string): void {
+  process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+}
+
 /** 20260127T094501Z: sorts by time, safe in a file name. */
 export function utcCompact(date = new Date()): string {
   return date.toISOString().replace(/\.\d+Z$/, 'Z').replace(/[-:]/g, '');

@@ -4,11 +4,7 @@
 // happen proves nothing), else the report.
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { createRunDir, EventLog, killRecorded, ProcessGroup, REPO_ROOT } from '../harness/index.ts';
-
-export function log(message: string): void {
-  process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${message}\n`);
-}
+import { createRunDir, EventLog, killRecorded, log, ProcessGroup, REPO_ROOT } from '../harness/index.ts';
 
 /** Marks one event of the run: `{event, target, detail}` in its events.jsonl, which the report draws. */
 export type Note = (event: string, target: string, detail?: string) => void;

@@ -9,9 +9,10 @@
 import { writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
+import { log } from '../harness/index.ts';
 import { appSignals, fdExhaustion, slowClients } from './lib/app-faults.ts';
 import { chartSentinelTiming } from './lib/chart-sentinel.ts';
-import { appConfig, log, REDIS_FAULT_ENV, type RunContext } from './lib/context.ts';
+import { appConfig, REDIS_FAULT_ENV, type RunContext } from './lib/context.ts';
 import { netnsSettings } from './lib/netns.ts';
 import { redisKill, redisNetcut, redisPause, redisVanished } from './lib/redis-faults.ts';
 import { renderMarkdown, renderTable, type Row, type RunResult } from './lib/report.ts';

@@ -7,8 +7,8 @@
 //   SOAK_SECONDS, SOAK_RATE (50), SOAK_SAMPLE_SECONDS (5), RELIABILITY_SERVER
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ApiClient, fdCount, inboundConnections, LoadGenerator, rssBytes, scrapeMetrics, sleep, startApp, startRedis } from '../harness/index.ts';
-import { log, PASSWORD, SUITE_ENV } from './lib/context.ts';
+import { ApiClient, fdCount, inboundConnections, LoadGenerator, log, rssBytes, scrapeMetrics, sleep, startApp, startRedis } from '../harness/index.ts';
+import { PASSWORD, SUITE_ENV } from './lib/context.ts';
 import { openRun, preflight } from './lib/run.ts';
 import { linearFit, round, summarize } from './lib/stats.ts';
 

@@ -6,9 +6,9 @@
 // SCALE_OUT_MIN_PEAK ready pods), else the report's.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ApiClient, Release, sleep } from '../../harness/index.ts';
+import { ApiClient, log, Release, sleep } from '../../harness/index.ts';
 import { startK6 } from '../k6.ts';
-import { loadRun, log, missingEvents, type LoadRun } from '../verdict.ts';
+import { loadRun, missingEvents, type LoadRun } from '../verdict.ts';
 import { runChaos } from './chaos.ts';
 import { clusterConfig, type ClusterConfig } from './config.ts';
 import { peakReady, sampleCluster } from './sampler.ts';

@@ -7,9 +7,9 @@
 // run failed, else the report's.
 import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { sleep } from '../../harness/index.ts';
+import { log, sleep } from '../../harness/index.ts';
 import { startK6 } from '../k6.ts';
-import { loadRun, log, missingEvents, type LoadRun } from '../verdict.ts';
+import { loadRun, missingEvents, type LoadRun } from '../verdict.ts';
 import { runChaos, sample } from './chaos.ts';
 import { fleetConfig, type FleetConfig } from './config.ts';
 import { Fleet } from './fleet.ts';

@@ -5,7 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig, type Config } from '../../app/src/config.ts';
 import {
-  ApiClient, APP_DEFAULTS, LoadGenerator, sleep, startApp, startRedis, waitFor,
+  ApiClient, APP_DEFAULTS, LoadGenerator, log, sleep, startApp, startRedis, waitFor,
   type AppProcess, type EventLog, type ProcessGroup, type RedisNode, type RequestRecord, type User,
 } from '../../harness/index.ts';
 import type { SentinelTiming } from './chart-sentinel.ts';
@@ -58,10 +58,6 @@ export function appConfig(env: Readonly<Record<string, string>>): Config {
 export function started<T extends Stoppable>(ctx: RunContext, thing: T): T {
   ctx.running.push(thing);
   return thing;
-}
-
-export function log(message: string): void {
-  process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${message}\n`);
 }
 
 export function check(name: string, ok: boolean, detail: string): Check {
