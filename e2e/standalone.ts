@@ -47,18 +47,24 @@ async function dryRun(flow: Flow, s: Settings): Promise<void> {
         continue;
       }
       writeFileSync(join(dir, `${name}.values.json`), JSON.stringify(values));
-      const rendered = await command('helm', [
-        'template', `${flow.release.name}-dry`, s.chart, '--namespace', flow.namespace, '-f', join(dir, `${name}.values.json`),
-        ...apis.flatMap((api) => ['--api-versions', api]), '--set', `image.repository=${s.imageName}`, '--set', `image.tag=${s.imageTag}`,
-      ]);
-      writeFileSync(join(dir, `${name}.yaml`), rendered);
-      for (const [, ns] of rendered.matchAll(/^ {2}namespace: (\S+)$/gm)) {
-        if (ns === undefined || ns === flow.namespace || created.has(ns)) continue;
-        if (await command('kubectl', ['create', 'namespace', ns]).then(() => true, () => false)) created.add(ns);
+      // A variant that does not render fails like one the API server refuses; the others still run.
+      let out: string;
+      try {
+        const rendered = await command('helm', [
+          'template', `${flow.release.name}-dry`, s.chart, '--namespace', flow.namespace, '-f', join(dir, `${name}.values.json`),
+          ...apis.flatMap((api) => ['--api-versions', api]), '--set', `image.repository=${s.imageName}`, '--set', `image.tag=${s.imageTag}`,
+        ]);
+        writeFileSync(join(dir, `${name}.yaml`), rendered);
+        for (const [, ns] of rendered.matchAll(/^ {2}namespace: (\S+)$/gm)) {
+          if (ns === undefined || ns === flow.namespace || created.has(ns)) continue;
+          if (await command('kubectl', ['create', 'namespace', ns]).then(() => true, () => false)) created.add(ns);
+        }
+        // Every template names its namespace, so no --namespace: objects go where the chart puts them.
+        const args = ['apply', '--server-side', '--force-conflicts', '--field-manager=xwing-e2e', '--dry-run=server', '-f', join(dir, `${name}.yaml`)];
+        out = await command('kubectl', args);
+      } catch (error) {
+        out = `FAILED ${(error as Error).message}`;
       }
-      // Every template names its namespace, so no --namespace: objects go where the chart puts them.
-      const args = ['apply', '--server-side', '--force-conflicts', '--field-manager=xwing-e2e', '--dry-run=server', '-f', join(dir, `${name}.yaml`)];
-      const out = await command('kubectl', args).catch((error: unknown) => `FAILED ${(error as Error).message}`);
       writeFileSync(join(dir, `${name}.out`), out);
       if (out.startsWith('FAILED') || out.includes('would violate PodSecurity')) {
         flow.log(`${name}: ${out}`);
