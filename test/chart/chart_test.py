@@ -77,9 +77,7 @@ def render_notes(chart, values_file):
            "--values", values_file]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60,
                           env={**os.environ, "KUBECONFIG": os.devnull})
-    if proc.returncode != 0:
-        return proc.stderr
-    return proc.stdout.split("\nNOTES:\n", 1)[-1] if "\nNOTES:\n" in proc.stdout else ""
+    return proc.stdout.partition("\nNOTES:\n")[2] if proc.returncode == 0 else proc.stderr
 
 
 def load_docs(text):
@@ -153,9 +151,8 @@ def check_render(docs, expect):
             assert lab["app.kubernetes.io/instance"] == RELEASE, f"{where} instance label"
             comp = lab["app.kubernetes.io/component"]
             assert comp in ("api", "redis", "test"), f"{where} has component {comp}"
-            want = "redis" if ("redis" in d["metadata"]["name"] and d["kind"] != "Secret") or d["kind"] == "StatefulSet" else None
-            if want:
-                assert comp == want, f"{where} is Redis's but has component {comp}"
+            if ("redis" in d["metadata"]["name"] and d["kind"] != "Secret") or d["kind"] == "StatefulSet":
+                assert comp == "redis", f"{where} is Redis's but has component {comp}"
             want_ns = NAMESPACE
             if d["kind"] == "ConfigMap" and d["metadata"]["name"] == f"{FULL}-dashboard":
                 want_ns = expect["dashboard"].get("namespace", NAMESPACE)
@@ -337,7 +334,6 @@ def check_render(docs, expect):
         for probe in ("startupProbe", "livenessProbe", "readinessProbe"):
             assert "redis-cli" in script(spec, c, c[probe]["exec"]["command"]), f"Redis {probe} does not ping"
         vct = s["spec"].get("volumeClaimTemplates", [])
-        data = next(v for v in spec["volumes"] if v["name"] == "data") if not vct else None
         mounts = {m["name"]: m["mountPath"] for m in c["volumeMounts"]}
         assert mounts.get("data") == "/data" == env["REDIS_DATA_DIR"]["value"], "Redis data is not kept on /data"
         if expect["persistence"]:
@@ -347,7 +343,7 @@ def check_render(docs, expect):
             assert "app.kubernetes.io/version" not in vlabels and "helm.sh/chart" not in vlabels, \
                 "volumeClaimTemplates carry labels that change on upgrade (they are immutable)"
         else:
-            assert not vct and "emptyDir" in data, "persistence off should use an emptyDir"
+            assert not vct and "emptyDir" in next(v for v in spec["volumes"] if v["name"] == "data"), "persistence off should use an emptyDir"
         assert len(s["spec"]["template"]["metadata"]["annotations"]["checksum/config"]) == 64
     check("Redis StatefulSet: official image, headless + client Service, AOF, noeviction, auth, probes, storage", redis)
 
@@ -437,8 +433,7 @@ def check_render(docs, expect):
         port = next(x["port"] for x in svc["spec"]["ports"] if x["name"] == "http")
         url = env_of(c)["XWING_URL"]["value"]
         assert url == f"http://{FULL}:{port}", f"test Pod calls {url}, not the Service"
-        command = c["command"]
-        folder, file = command[1].rsplit("/", 1)
+        folder, file = c["command"][1].rsplit("/", 1)
         script = mounted_config_map(p["spec"], c, folder)["data"][file]
         assert script == expect["files"]["tests/session-test.mjs"], "the test client differs from files/tests/session-test.mjs"
         for route in ("/auth/register", "/auth/login", "/auth/session"):
@@ -855,8 +850,7 @@ def repo_checks(root, chart, schemas, res):
         kv = yaml.safe_load(read("k8s/kind/values.yaml"))
         ports = [m["containerPort"] for n in cfg["nodes"] for m in n.get("extraPortMappings", [])]
         assert kv["service"]["nodePort"] in ports, f"nodePort {kv['service']['nodePort']} is not mapped by kind ({ports})"
-        proc = subprocess.run(["helm", "template", RELEASE, chart, "-f", os.path.join(root, "k8s/kind/values.yaml")],
-                              capture_output=True, text=True, timeout=60)
+        proc = helm_template(chart, values=kv)
         assert proc.returncode == 0, proc.stderr
         svc = one(load_docs(proc.stdout), "Service", FULL)
         assert svc["spec"]["type"] == "NodePort" and svc["spec"]["ports"][0]["nodePort"] == kv["service"]["nodePort"]
@@ -871,14 +865,13 @@ def repo_checks(root, chart, schemas, res):
     check("metrics-server (with kubelet-insecure-tls) and plain manifests pass kubeconform", plain_valid)
 
     def base_image_names():
-        script = read("images/build-base-images.sh")
+        script, dockerfile = read("images/build-base-images.sh"), read("Dockerfile")
         redis = f"{values['redis']['image']['repository']}:{values['redis']['image']['tag']}"
         assert f'redis_image="${{REDIS_IMAGE:-{redis}}}"' in script, f"base-images does not build the chart's {redis}"
-        node = next(line.split("=", 1)[1] for line in read("Dockerfile").splitlines() if line.startswith("ARG NODE_IMAGE="))
-        assert f'node_image="${{NODE_IMAGE:-{node}}}"' in script, f"base-images does not build the Dockerfile's {node}"
-        runtime = next(line.split("=", 1)[1] for line in read("Dockerfile").splitlines() if line.startswith("ARG RUNTIME_IMAGE="))
-        assert f'runtime_image="${{RUNTIME_IMAGE:-{runtime}}}"' in script, f"base-images does not build the Dockerfile's {runtime}"
-        assert read("Dockerfile").rstrip().endswith('CMD ["node", "dist/server.js"]'), "runtime is not the last stage"
+        defaults = dict(line[len("ARG "):].split("=", 1) for line in dockerfile.splitlines() if line.startswith("ARG ") and "=" in line)
+        for arg in ("NODE_IMAGE", "RUNTIME_IMAGE"):
+            assert f'{arg.lower()}="${{{arg}:-{defaults[arg]}}}"' in script, f"base-images does not build the Dockerfile's {defaults[arg]}"
+        assert dockerfile.rstrip().endswith('CMD ["node", "dist/server.js"]'), "runtime is not the last stage"
     check("offline stand-ins carry the Dockerfile's and the chart's image names", base_image_names)
 
     def dockerfile():
@@ -896,21 +889,24 @@ def repo_checks(root, chart, schemas, res):
             assert users and users[-1].split(":")[0].isdigit() and users[-1] != "0", f"{name} runs as {users}"
             assert cmd in body, f"{name} stage does not end in {cmd}"
         assert not any("npm ci" in line and "--omit=dev" not in line for line in stages["prod-deps"]), "dev deps in runtime"
-        with open(os.path.join(root, "package.json")) as fh:
-            version = json.load(fh)["version"]
+        version = json.loads(read("package.json"))["version"]
         chart_meta = yaml.safe_load(read("charts/xwing/Chart.yaml"))
         assert chart_meta["appVersion"] == version, f"Chart appVersion {chart_meta['appVersion']} != package.json {version}"
     check("Dockerfile: numeric non-root users, node as PID 1, dev watcher; appVersion = package.json", dockerfile)
 
 
-def main():
+def parse_args(*options):
+    """A suite's command line: every option is required; the --out folder is made."""
     ap = argparse.ArgumentParser()
-    ap.add_argument("--root", required=True)
-    ap.add_argument("--chart", required=True)
-    ap.add_argument("--schemas", required=True)
-    ap.add_argument("--out", required=True)
+    for option in options:
+        ap.add_argument(option, required=True)
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
+    return args
+
+
+def main():
+    args = parse_args("--root", "--chart", "--schemas", "--out")
     res = Results()
     rendered = {}
     base = {**BASE, "files": chart_files(args.chart), "app_defaults": app_defaults(args.chart)}

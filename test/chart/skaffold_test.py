@@ -5,22 +5,26 @@ suite needs no skaffold build.
 Usage: skaffold_test.py --root DIR --chart DIR --out DIR --skaffold-helm DIR
 """
 
-import argparse
 import json
 import os
 import subprocess
 
 import yaml
 
-from chart_test import Results, by_kind, load_docs, one
+from chart_test import Results, by_kind, load_docs, one, parse_args
 
 
 def skaffold_checks(root, chart, out, skaffold_helm, res):
     check = res.record
+    config = os.path.join(root, "skaffold.yaml")
+
+    def run_skaffold(*args, profiles="", timeout=120, env=None):
+        """skaffold in the repository, with the comma-separated profiles when given."""
+        cmd = ["skaffold", *args, *(["--profile", profiles] if profiles else [])]
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=root, env=env)
 
     def skaffold():
-        path = os.path.join(root, "skaffold.yaml")
-        with open(path) as fh:
+        with open(config) as fh:
             raw = yaml.safe_load(fh)
         release_name = raw["deploy"]["helm"]["releases"][0]["name"]
         proc = subprocess.run(["helm", "template", release_name, chart], capture_output=True, text=True, timeout=60)
@@ -29,10 +33,7 @@ def skaffold_checks(root, chart, out, skaffold_helm, res):
             assert pf["port"] in services.get(pf["resourceName"], set()), f"portForward to {pf['resourceName']}:{pf['port']} matches no Service"
         effective = {}
         for profiles in ("", "kind", "minikube", "dev", "kind,dev", "local-cluster", "local-cluster,dev", "dev,local-cluster"):
-            cmd = ["skaffold", "diagnose", "--yaml-only", "--filename", path]
-            if profiles:
-                cmd += ["--profile", profiles]
-            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120, cwd=root)
+            proc = run_skaffold("diagnose", "--yaml-only", "--filename", config, profiles=profiles)
             assert proc.returncode == 0, f"skaffold rejects skaffold.yaml with profiles '{profiles}': {proc.stderr[-800:]}"
             effective[profiles] = yaml.safe_load(proc.stdout)
         for profiles, cfg in effective.items():
@@ -64,14 +65,13 @@ def skaffold_checks(root, chart, out, skaffold_helm, res):
     check("skaffold.yaml: valid for skaffold, every profile keeps the Helm release, dev syncs, only local-cluster pushes", skaffold)
 
     def skaffold_rejects():
-        with open(os.path.join(root, "skaffold.yaml")) as fh:
+        with open(config) as fh:
             text = fh.read()
         assert "    push: false\n" in text
         bad = os.path.join(out, "skaffold-unknown-field.yaml")
         with open(bad, "w") as fh:
             fh.write(text.replace("    push: false\n", "    push: false\n    pushy: true\n", 1))
-        proc = subprocess.run(["skaffold", "diagnose", "--yaml-only", "--filename", bad], capture_output=True,
-                              text=True, timeout=120, cwd=root)
+        proc = run_skaffold("diagnose", "--yaml-only", "--filename", bad)
         assert proc.returncode != 0 and "pushy" in proc.stderr, f"skaffold accepted an unknown field: {proc.stderr[-300:]}"
     check("skaffold rejects an unknown field in skaffold.yaml, naming it", skaffold_rejects)
 
@@ -84,11 +84,8 @@ def skaffold_checks(root, chart, out, skaffold_helm, res):
             builds = os.path.join(out, "skaffold-builds.json")
             with open(builds, "w") as fh:
                 json.dump({"builds": [{"imageName": name, "tag": f"{name}:render-check"}]}, fh)
-            cmd = ["skaffold", "render", "--offline=true", "--digest-source=tag", "--build-artifacts", builds,
-                   "--filename", os.path.join(root, "skaffold.yaml")]
-            if profile:
-                cmd += ["--profile", profile]
-            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=180, cwd=root, env=env)
+            proc = run_skaffold("render", "--offline=true", "--digest-source=tag", "--build-artifacts", builds,
+                                "--filename", config, profiles=profile, timeout=180, env=env)
             assert proc.returncode == 0, f"skaffold render {profile}: {proc.stderr[-800:]}"
             docs = load_docs(proc.stdout)
             deployment = one(docs, "Deployment", "xwing")
@@ -103,13 +100,8 @@ def skaffold_checks(root, chart, out, skaffold_helm, res):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--root", required=True)
-    ap.add_argument("--chart", required=True)
-    ap.add_argument("--out", required=True)
-    ap.add_argument("--skaffold-helm", required=True, help="directory whose helm skaffold runs (Helm 3)")
-    args = ap.parse_args()
-    os.makedirs(args.out, exist_ok=True)
+    # --skaffold-helm: the directory whose helm skaffold runs (Helm 3).
+    args = parse_args("--root", "--chart", "--out", "--skaffold-helm")
     res = Results()
     print("skaffold.yaml")
     skaffold_checks(args.root, args.chart, args.out, args.skaffold_helm, res)
