@@ -9,7 +9,7 @@ prometheus-tools: ## Build the pinned prometheus and promtool (Prometheus 3.16) 
 	PROMETHEUS_MODULE_VERSION=$(PROMETHEUS_MODULE_VERSION) bash $(ROOT)/scripts/tools/install-prometheus.sh
 
 test-rules: chart-tools prometheus-tools ## promtool check and unit tests of the chart's rendered PrometheusRule
-	bash $(ROOT)/test/ops/run.sh rules
+	bash $(ROOT)/test/ops/run.sh
 
 test-dashboard: deps system-deps prometheus-tools test-rules ## A live Prometheus scrapes two app processes under load; every dashboard query must return data
 	cd $(ROOT) && npx vitest run --config test/ops/vitest.config.ts

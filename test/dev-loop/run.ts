@@ -10,7 +10,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { command } from '../../harness/command.ts';
 import { REPO_ROOT } from '../../harness/paths.ts';
-import { ProcessGroup, type ExitStatus, type ManagedProcess } from '../../harness/procs.ts';
+import { ProcessGroup, tail, type ExitStatus, type ManagedProcess } from '../../harness/procs.ts';
 import { createRunDir, EventLog } from '../../harness/results.ts';
 import { StopWaiting, waitFor } from '../../harness/wait.ts';
 import { currentContext, helmReleases, namespaceExists, onlyApiPod, apiPods, releaseObjects, type ApiPod } from './cluster.ts';
@@ -61,16 +61,12 @@ function record(name: string, ms: number): void {
   events.event('number', { name, valueMs: numbers[name] });
 }
 
-function tail(proc: ManagedProcess, lines = 30): string {
-  return proc.output().split('\n').slice(-lines).join('\n');
-}
-
 async function exitOf(proc: ManagedProcess, timeoutMs: number): Promise<ExitStatus> {
   const timer = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), timeoutMs).unref());
   const result = await Promise.race([proc.exited, timer]);
   if (result === 'timeout') {
     proc.kill('SIGKILL');
-    throw new Error(`${proc.name} did not exit within ${timeoutMs} ms; killed. Its log ends:\n${tail(proc)}`);
+    throw new Error(`${proc.name} did not exit within ${timeoutMs} ms; killed. Its log ends:\n${tail(proc.output())}`);
   }
   return result;
 }
@@ -90,7 +86,7 @@ async function probe(skaffold: ManagedProcess): Promise<Probe> {
 }
 
 function alive(proc: ManagedProcess): void {
-  if (!proc.alive) throw new StopWaiting(`${proc.name} exited; its log ends:\n${tail(proc)}`);
+  if (!proc.alive) throw new StopWaiting(`${proc.name} exited; its log ends:\n${tail(proc.output())}`);
 }
 
 async function samePod(before: ApiPod, what: string): Promise<void> {
@@ -178,7 +174,7 @@ async function runAndDelete(): Promise<void> {
   const run = group.spawn('skaffold-run', 'skaffold', ['run', '--port-forward=off', '--cache-artifacts=false'], { cwd: tree, env });
   const runExit = await exitOf(run, FIRST_DEPLOY_MS);
   record('run_ms', performance.now() - started);
-  check('skaffold run exits 0', runExit.code === 0, `after ${(numbers.run_ms ?? 0) / 1000} s${runExit.code === 0 ? '' : `; its log ends:\n${tail(run)}`}`);
+  check('skaffold run exits 0', runExit.code === 0, `after ${(numbers.run_ms ?? 0) / 1000} s${runExit.code === 0 ? '' : `; its log ends:\n${tail(run.output())}`}`);
   const pods = await apiPods(NAMESPACE, RELEASE);
   check('   the release runs, every API pod Ready, from the local registry', (await helmReleases(NAMESPACE)).includes(RELEASE) &&
     pods.length > 0 && pods.every((pod) => pod.ready && pod.image.startsWith(`${REGISTRY_IMAGE}:`)),
@@ -186,7 +182,7 @@ async function runAndDelete(): Promise<void> {
   const deleted = performance.now();
   const del = group.spawn('skaffold-delete', 'skaffold', ['delete'], { cwd: tree, env });
   const delExit = await exitOf(del, EXIT_MS);
-  check('skaffold delete exits 0', delExit.code === 0, delExit.code === 0 ? '' : tail(del));
+  check('skaffold delete exits 0', delExit.code === 0, delExit.code === 0 ? '' : tail(del.output()));
   await releaseGone('   after skaffold delete');
   record('delete_ms', performance.now() - deleted);
 }

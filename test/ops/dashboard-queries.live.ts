@@ -7,11 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ensureBuilt } from '../../harness/testing.ts';
-import { ProcessGroup, REPO_ROOT } from '../../harness/index.ts';
+import { ProcessGroup, sleep } from '../../harness/index.ts';
 import { CLUSTER_ONLY_PANELS, labelValuesQuery, loadDashboard, substitute, type VariableValues } from './dashboard.ts';
-import { driveTraffic, RELEASE, startOpsStack, type OpsStack, type TrafficSummary } from './stack.ts';
+import { driveTraffic, RELEASE, RULES_FILE, startOpsStack, type OpsStack, type TrafficSummary } from './stack.ts';
 
-const RULES_FILE = join(REPO_ROOT, '.run', 'ops', 'rules.yaml');
 const VALUES: VariableValues = { namespace: RELEASE.namespace, release: RELEASE.service, rateInterval: '30s' };
 const dashboard = loadDashboard();
 const targets = dashboard.panels.flatMap((panel) => panel.targets);
@@ -31,10 +30,10 @@ describe('the Grafana dashboard against a live Prometheus', () => {
     stateDir = mkdtempSync(join(tmpdir(), 'xwing-ops-'));
     group = new ProcessGroup(stateDir);
     try {
-      stack = await startOpsStack(group, stateDir, [RULES_FILE]);
+      stack = await startOpsStack(group, stateDir);
       traffic = await driveTraffic(stack, { durationMs: 16_000, rate: 40, stallAtMs: 8000, stallMs: 1500 });
       // Two more scrapes, so that the last requests are in Prometheus.
-      await new Promise((resolve) => setTimeout(resolve, 2500));
+      await sleep(2500);
     } catch (error) {
       passed = false;
       throw error;

@@ -48,8 +48,8 @@ export interface Dashboard {
   variables: RawVariable[];
 }
 
-export function loadDashboard(path = DASHBOARD_PATH): Dashboard {
-  const raw = JSON.parse(readFileSync(path, 'utf8')) as { panels: RawPanel[]; templating: { list: RawVariable[] } };
+export function loadDashboard(): Dashboard {
+  const raw = JSON.parse(readFileSync(DASHBOARD_PATH, 'utf8')) as { panels: RawPanel[]; templating: { list: RawVariable[] } };
   const panels = raw.panels
     .filter((p) => p.type !== 'row')
     .map((p) => ({

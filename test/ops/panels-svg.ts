@@ -51,8 +51,7 @@ export interface TimeRange {
 }
 
 function drawPanel(data: PanelData, x0: number, y0: number, w: number, h: number, range: TimeRange): string {
-  const tStart = range.start;
-  const tEnd = range.end;
+  const { start: tStart, end: tEnd } = range;
   const parts = [`<rect x='${x0}' y='${y0}' width='${w}' height='${h}' rx='4' fill='#ffffff' stroke='${GRID}'/>`];
   parts.push(text(x0 + 10, y0 + 20, data.panel.title, { size: 13, weight: 'bold' }));
   const left = x0 + 70;

@@ -6,16 +6,15 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { APP_ENTRIES, ProcessGroup, REPO_ROOT } from '../../harness/index.ts';
+import { APP_ENTRIES, ProcessGroup, sleep } from '../../harness/index.ts';
 import { CLUSTER_ONLY_PANELS, loadDashboard, substitute, type VariableValues } from './dashboard.ts';
 import { renderDashboardSvg, type PanelData } from './panels-svg.ts';
-import { driveTraffic, PODS, RELEASE, startOpsStack } from './stack.ts';
+import { driveTraffic, PODS, RELEASE, RULES_FILE, startOpsStack } from './stack.ts';
 
 const [svgPath, pngPath] = process.argv.slice(2);
 if (!svgPath || !pngPath) throw new Error('usage: picture.ts OUT.svg OUT.png');
 if (!existsSync(APP_ENTRIES.dist)) throw new Error(`${APP_ENTRIES.dist} is missing: run make build`);
-const rulesFile = join(REPO_ROOT, '.run', 'ops', 'rules.yaml');
-if (!existsSync(rulesFile)) throw new Error(`${rulesFile} is missing: run make test-rules`);
+if (!existsSync(RULES_FILE)) throw new Error(`${RULES_FILE} is missing: run make test-rules`);
 
 const LOAD = { durationMs: 120_000, rate: 50, stallAtMs: 70_000, stallMs: 3000 };
 const STEP_SECONDS = 2;
@@ -24,10 +23,10 @@ const values: VariableValues = { namespace: RELEASE.namespace, release: RELEASE.
 const stateDir = mkdtempSync(join(tmpdir(), 'xwing-ops-picture-'));
 const group = new ProcessGroup(stateDir);
 try {
-  const stack = await startOpsStack(group, stateDir, [rulesFile]);
+  const stack = await startOpsStack(group, stateDir);
   const start = Date.now() / 1000;
   const traffic = await driveTraffic(stack, LOAD);
-  await new Promise((resolve) => setTimeout(resolve, 3000));
+  await sleep(3000);
   const end = Date.now() / 1000;
   const range = { start: Math.floor(start), end: Math.ceil(end), stepSeconds: STEP_SECONDS };
 

@@ -31,7 +31,7 @@ export interface PrometheusOptions {
   release: ReleaseLabels;
   scrapeIntervalSeconds: number;
   /** Rule files (`groups:` documents) evaluated every scrape interval. */
-  ruleFiles?: readonly string[];
+  ruleFiles: readonly string[];
 }
 
 export interface Sample {
@@ -49,7 +49,7 @@ export interface QueryAnswer {
 }
 
 export interface PrometheusServer {
-  query(expr: string, time?: number): Promise<QueryAnswer>;
+  query(expr: string): Promise<QueryAnswer>;
   queryRange(expr: string, start: number, end: number, stepSeconds: number): Promise<QueryAnswer>;
   /** Values of `label` on the series `match` selects (the API behind Grafana's label_values()). */
   labelValues(label: string, match: string): Promise<string[]>;
@@ -65,7 +65,8 @@ function configYaml(options: PrometheusOptions): string {
     `  scrape_interval: ${interval}`,
     `  scrape_timeout: ${interval}`,
     `  evaluation_interval: ${interval}`,
-    ...(options.ruleFiles?.length ? ['rule_files:', ...options.ruleFiles.map((f) => `  - ${JSON.stringify(f)}`)] : []),
+    'rule_files:',
+    ...options.ruleFiles.map((f) => `  - ${JSON.stringify(f)}`),
     'scrape_configs:',
     `  - job_name: ${JSON.stringify(service)}`,
     '    static_configs:',
@@ -106,7 +107,7 @@ export async function startPrometheus(group: ProcessGroup, options: PrometheusOp
 
   const api = (path: string, params: Record<string, string>) => `${url}/api/v1/${path}?${new URLSearchParams(params).toString()}`;
   return {
-    query: (expr, time) => getJson(api('query', { query: expr, ...(time === undefined ? {} : { time: String(time) }) })),
+    query: (expr) => getJson(api('query', { query: expr })),
     queryRange: (expr, start, end, step) => getJson(api('query_range', { query: expr, start: String(start), end: String(end), step: String(step) })),
     labelValues: async (label, match) => {
       const answer = await getJson<{ status: string; data?: string[]; error?: string }>(api(`label/${encodeURIComponent(label)}/values`, { 'match[]': match }));

@@ -1,15 +1,11 @@
 #!/usr/bin/env bash
-# Usage: run.sh rules
+# Usage: run.sh
 # The chart's PrometheusRule under promtool (test/ops/rules_test.py). Expects helm and promtool in
 # .tools/bin (make chart-tools prometheus-tools).
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 export PATH="$root/.tools/bin:$PATH" PYTHONDONTWRITEBYTECODE=1
-case "${1:-}" in
-  rules) ;;
-  *) echo "usage: $0 rules" >&2; exit 2 ;;
-esac
 for tool in helm promtool; do
   command -v "$tool" >/dev/null || { echo "test-rules: $tool is missing (make chart-tools prometheus-tools)" >&2; exit 1; }
 done
@@ -21,5 +17,4 @@ if ! "$python" -c 'import yaml' 2>/dev/null; then
 fi
 out="$root/.run/ops"
 rm -rf "$out"
-mkdir -p "$out"
 exec "$python" "$root/test/ops/rules_test.py" --chart "$root/charts/xwing" --tests "$root/test/ops/rules.test.yaml" --out "$out"

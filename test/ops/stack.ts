@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import {
   ApiClient,
   LoadGenerator,
+  REPO_ROOT,
   sleep,
   startApp,
   startRedis,
@@ -20,6 +21,8 @@ import { startPrometheus, type PrometheusServer, type ReleaseLabels } from './pr
 export const RELEASE: ReleaseLabels = { namespace: 'xwing', service: 'xwing', container: 'api', endpoint: 'metrics' };
 export const PODS = ['xwing-7d9f8c6b5-k2x9q', 'xwing-7d9f8c6b5-p4m7w'] as const;
 const SCRAPE_INTERVAL_SECONDS = 1;
+/** The chart's rules as `make test-rules` rendered them; the stack's Prometheus evaluates them. */
+export const RULES_FILE = join(REPO_ROOT, '.run', 'ops', 'rules.yaml');
 
 /**
  * Logins per address and username per minute: above what the load's login cycles give one user,
@@ -35,7 +38,7 @@ export interface OpsStack {
   prometheus: PrometheusServer;
 }
 
-export async function startOpsStack(group: ProcessGroup, dir: string, ruleFiles: readonly string[] = []): Promise<OpsStack> {
+export async function startOpsStack(group: ProcessGroup, dir: string): Promise<OpsStack> {
   const redis = await startRedis(group, { name: 'redis', dir: join(dir, 'redis') });
   const apps = await Promise.all(
     PODS.map((pod) =>
@@ -59,7 +62,7 @@ export async function startOpsStack(group: ProcessGroup, dir: string, ruleFiles:
     targets: apps.map((app) => ({ pod: app.name, address: `127.0.0.1:${app.metricsPort}` })),
     release: RELEASE,
     scrapeIntervalSeconds: SCRAPE_INTERVAL_SECONDS,
-    ruleFiles,
+    ruleFiles: [RULES_FILE],
   });
   await prometheus.waitForTargets(20_000);
   return { redis, apps, prometheus };
