@@ -8,15 +8,17 @@ import type { Flow } from './flow.ts';
 
 const POD = 'e2e-client';
 
+type SecretRef = { name: string; key: string };
+
 /** The Redis password's Secret and key, as the Redis StatefulSet reads them. */
-export async function redisSecretRef(flow: Flow): Promise<{ name: string; key: string } | undefined> {
-  type Env = { name: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } };
+export async function redisSecretRef(flow: Flow): Promise<SecretRef | undefined> {
+  type Env = { name: string; valueFrom?: { secretKeyRef?: SecretRef } };
   type Set = { spec: { template: { spec: { containers: { env?: Env[] }[] } } } };
   const [set] = await flow.release.list<Set>('statefulset', flow.release.redisSelector);
   return set?.spec.template.spec.containers[0]?.env?.find((e) => e.name === 'REDIS_PASSWORD')?.valueFrom?.secretKeyRef;
 }
 
-function manifest(image: string, service: string, port: number, secret: { name: string; key: string } | undefined) {
+function manifest(image: string, service: string, port: number, secret: SecretRef | undefined) {
   const fromConfig = (key: string) => ({ name: key, valueFrom: { configMapKeyRef: { name: service, key, optional: true } } });
   return {
     apiVersion: 'v1',

@@ -25,7 +25,7 @@ redis_image() {
 }
 
 load() {
-  local redis ctx images=("$@")
+  local redis ctx one images=("$@")
   redis="$(redis_image)"
   if docker image inspect "$redis" >/dev/null 2>&1; then images+=("$redis"); fi
   ((${#images[@]})) || return 0
@@ -35,10 +35,8 @@ load() {
       docker save "${images[@]}" |
         ctr --address "${XWING_STATE:-$ROOT/.run/cluster}/containerd/containerd.sock" -n k8s.io images import - ;;
     kind)
-      local one
       for one in "${images[@]}"; do kind load docker-image --name "${ctx#kind-}" "$one"; done ;;
     minikube)
-      local one
       for one in "${images[@]}"; do minikube image load "$one"; done ;;
     *)
       echo "cluster-images: context $ctx is not the local cluster, kind or minikube: it must be able to pull ${images[*]}" >&2 ;;

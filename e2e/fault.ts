@@ -7,7 +7,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { ApiClient, type User } from '../harness/client.ts';
 import { LoadGenerator, type RequestRecord } from '../harness/load.ts';
-import { sleep, waitFor } from '../harness/wait.ts';
+import { repeat } from '../harness/repeat.ts';
+import { waitFor } from '../harness/wait.ts';
 import { masters, view, type Topology, type View } from './redis-view.ts';
 
 export interface FaultOptions {
@@ -18,7 +19,6 @@ export interface FaultOptions {
   rate: number;
   maxSeconds: number;
   stopFile: string;
-  users?: number;
 }
 
 const SAMPLE_MS = 250;
@@ -146,7 +146,7 @@ async function sessionsAfter(api: ApiClient, live: readonly User[], loggedOut: r
 
 export async function runFault(options: FaultOptions) {
   const api = new ApiClient(options.baseUrl, { keepAlive: false, timeoutMs: 10_000 });
-  const { live, out } = await sessionsBefore(api, options.users ?? 20);
+  const { live, out } = await sessionsBefore(api, 20);
   const load = new LoadGenerator({
     backends: [{ name: 'service', url: options.baseUrl }],
     users: live,
@@ -156,22 +156,14 @@ export async function runFault(options: FaultOptions) {
     clock: Date.now,
     maxDurationMs: options.maxSeconds * 1000,
   });
-  const views: View[] = [];
-  const sampling = new AbortController();
-  const sampler = (async () => {
-    const until = Date.now() + options.maxSeconds * 1000;
-    while (!sampling.signal.aborted && Date.now() < until) {
-      views.push(await view(options.topology));
-      await sleep(SAMPLE_MS);
-    }
-  })();
+  const sampler = repeat(() => view(options.topology), { everyMs: SAMPLE_MS, maxMs: options.maxSeconds * 1000 });
   load.start();
   process.stderr.write('load running\n');
   await waitFor(`stop file ${options.stopFile}`, () => existsSync(options.stopFile), { timeoutMs: options.maxSeconds * 1000, intervalMs: 200 }).finally(() => {
-    sampling.abort();
+    void sampler.stop();
   });
   const deletedAt = Number(readFileSync(options.stopFile, 'utf8').trim());
-  const [records] = await Promise.all([load.stop(), sampler]);
+  const [records, views] = await Promise.all([load.stop(), sampler.stop()]);
   // A cycle that ended in 204 logged its fresh session out during the fault: it must stay out too.
   const cycledOut = records.filter((r) => r.op === 'cycle' && r.status === 204 && r.token !== undefined).map((r) => ({ username: `cycle-${r.seq}`, token: r.token ?? '' }));
   const sessions = await sessionsAfter(api, live, [...out, ...cycledOut]);

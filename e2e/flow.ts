@@ -67,8 +67,8 @@ export class Flow {
     return command(cmd, args, timeoutS * 1000, { onOutput: (text) => this.#echo(text) });
   }
 
-  kubectl(args: readonly string[], timeoutS = 30): Promise<string> {
-    return this.release.kubectl(args, timeoutS * 1000);
+  kubectl(args: readonly string[]): Promise<string> {
+    return this.release.kubectl(args);
   }
 
   helm(args: readonly string[], timeoutS: number): Promise<string> {
@@ -97,21 +97,21 @@ export class Flow {
   }
 
   /** Waits until the API pods that are not going away are all Ready. */
-  apiReady(timeoutS = 120): Promise<void> {
+  apiReady(): Promise<void> {
     const ready = async () => {
       const pods = (await this.pods(this.release.apiSelector)).filter((pod) => pod.metadata.deletionTimestamp === undefined);
       return pods.length > 0 && pods.every(podReady);
     };
-    return this.poll('every API pod Ready', ready, timeoutS, 'pods -o wide');
+    return this.poll('every API pod Ready', ready, 120, 'pods -o wide');
   }
 
   /** Waits until the StatefulSet's pod `name`, deleted while its UID was `uid`, is back and Ready. */
-  async podBack(name: string, uid: string | undefined, timeoutS = 180): Promise<void> {
+  async podBack(name: string, uid: string | undefined): Promise<void> {
     const back = async () => {
       const pod = (await this.pods(this.release.redisSelector)).find((p) => p.metadata.name === name);
       return pod !== undefined && pod.metadata.uid !== uid && podReady(pod);
     };
-    await this.poll(`${name} back and Ready`, back, timeoutS, 'pods -o wide');
+    await this.poll(`${name} back and Ready`, back, 180, 'pods -o wide');
   }
 
   /** The Service's ready endpoints: the API pods that run, exactly. */

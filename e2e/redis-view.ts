@@ -30,6 +30,7 @@ export interface View {
 
 /** The data port of every Redis pod (the chart's; Sentinel runs beside it in the same pod). */
 const DATA_PORT = 6379;
+const VIEW_TIMEOUT_MS = 800;
 
 export function podOf(host: string): string {
   return host.split('.')[0] ?? host;
@@ -54,18 +55,13 @@ export function topologyFromEnv(env: NodeJS.ProcessEnv): Topology {
   };
 }
 
-async function ask(endpoint: Endpoint, args: readonly string[], timeoutMs: number): Promise<Reply> {
-  const [reply] = await commands(endpoint, [args], timeoutMs);
-  return reply ?? null;
-}
-
-async function named(topology: Topology, sentinel: Endpoint, timeoutMs: number): Promise<string | null> {
-  const reply = await ask(sentinel, ['SENTINEL', 'GET-MASTER-ADDR-BY-NAME', topology.masterName], timeoutMs).catch(() => null);
+async function named(topology: Topology, sentinel: Endpoint): Promise<string | null> {
+  const [reply] = await commands(sentinel, [['SENTINEL', 'GET-MASTER-ADDR-BY-NAME', topology.masterName]], VIEW_TIMEOUT_MS).catch(() => [null]);
   return Array.isArray(reply) && typeof reply[0] === 'string' ? podOf(reply[0]) : null;
 }
 
-async function nodeState(node: Endpoint, timeoutMs: number): Promise<NodeState | null> {
-  const reply = await ask(node, ['INFO', 'replication'], timeoutMs).catch(() => null);
+async function nodeState(node: Endpoint): Promise<NodeState | null> {
+  const [reply] = await commands(node, [['INFO', 'replication']], VIEW_TIMEOUT_MS).catch(() => [null]);
   if (typeof reply !== 'string') return null;
   const info = parseInfo(reply);
   const role = info.get('role') ?? 'unknown';
@@ -79,12 +75,12 @@ async function nodeState(node: Endpoint, timeoutMs: number): Promise<NodeState |
   };
 }
 
-/** One view: every Sentinel and every node asked at once, each bounded by `timeoutMs`. */
-export async function view(topology: Topology, timeoutMs = 800): Promise<View> {
+/** One view: every Sentinel and every node asked at once, each bounded by VIEW_TIMEOUT_MS. */
+export async function view(topology: Topology): Promise<View> {
   const at = Date.now();
   const [sentinels, nodes] = await Promise.all([
-    Promise.all(topology.sentinels.map((s) => named(topology, s, timeoutMs))),
-    Promise.all(topology.nodes.map((n) => nodeState(n, timeoutMs))),
+    Promise.all(topology.sentinels.map((s) => named(topology, s))),
+    Promise.all(topology.nodes.map((n) => nodeState(n))),
   ]);
   return {
     at,

@@ -4,7 +4,7 @@
 // the primary over) and once with --grace-period=0 --force. Each fault writes failover-<name>.json.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { sleep, waitFor } from '../harness/index.ts';
+import { repeat, sleep, waitFor } from '../harness/index.ts';
 import { client, clientHolds, startClientPod } from './client-pod.ts';
 import { brokenPromises, type FailoverRow } from './failover-report.ts';
 import type { Flow } from './flow.ts';
@@ -38,18 +38,6 @@ async function assertions(flow: Flow, s: Settings): Promise<void> {
   await flow.endpointsMatch();
 }
 
-/** Every ~0.5 s the API Service's ready endpoints, until `running()` is false; null when the API server did not answer. */
-async function sampleEndpoints(flow: Flow, running: () => boolean): Promise<(number | null)[]> {
-  const service = await flow.release.deployment();
-  const samples: (number | null)[] = [];
-  const until = Date.now() + FAULT_MAX_S * 1000;
-  while (running() && Date.now() < until) {
-    samples.push(await flow.readyEndpoints(service).then((ready) => ready.length, () => null));
-    await sleep(500);
-  }
-  return samples;
-}
-
 /**
  * Deletes the primary's pod under load once the topology has settled, waits until the pod is back and
  * everything has settled again, and checks what the suite promises: the Service always had a ready
@@ -67,8 +55,9 @@ async function fault(flow: Flow, s: Settings, name: string, deleteFlags: readonl
   const measured = client(flow, ['fault', name, victim, s.faultRps, FAULT_MAX_S], FAULT_MAX_S + 60, (text) => (said += text));
   measured.catch(() => undefined);
   await waitFor('the fault load running', () => said.includes('load running'), { timeoutMs: 120_000, intervalMs: 500 });
-  let sampling = true;
-  const endpoints = sampleEndpoints(flow, () => sampling);
+  // Every ~0.5 s how many ready endpoints the API Service has; null when the API server did not answer.
+  const service = await flow.release.deployment();
+  const endpoints = repeat(() => flow.readyEndpoints(service).then((ready) => ready.length, () => null), { everyMs: 500, maxMs: FAULT_MAX_S * 1000 });
   await sleep(BEFORE_S * 1000);
   const deletedAt = Date.now();
   flow.log(`${name}: deleting the primary's pod ${victim} (${deleteFlags.join(' ') || 'graceful'}) under ${s.faultRps} req/s`);
@@ -81,8 +70,7 @@ async function fault(flow: Flow, s: Settings, name: string, deleteFlags: readonl
   await client(flow, ['stop', name, deletedAt]);
   type Measured = Omit<FailoverRow, 'delete' | 'settledMs' | 'victimStartRole' | 'endpoints'>;
   const result = JSON.parse(await measured.catch((error: unknown) => Promise.reject(new Error(`${(error as Error).message}\n${said}`)))) as Measured;
-  sampling = false;
-  const ready = (await endpoints).filter((n) => n !== null);
+  const ready = (await endpoints.stop()).filter((n) => n !== null);
   const logs = await flow.kubectl(['logs', victim, '-c', 'redis']);
   const row: FailoverRow = {
     ...result,

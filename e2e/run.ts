@@ -17,10 +17,10 @@ import { standaloneFlow } from './standalone.ts';
 
 const HOUR_S = 3600;
 
-async function image(flow: Flow, s: Settings): Promise<void> {
+async function image(flow: Flow, s: Settings, context: string): Promise<void> {
   const images = join(REPO_ROOT, 'e2e', 'cluster-images.sh');
   const mode = (await command('bash', [images, 'context'])).trim();
-  flow.log(`context: ${(await command('kubectl', ['config', 'current-context'])).trim()} (${mode})`);
+  flow.log(`context: ${context} (${mode})`);
   const make = (args: string[]) => flow.run('make', ['--no-print-directory', '-C', REPO_ROOT, ...args], HOUR_S);
   // No registry here: the Dockerfile's and the chart's base images are local stand-ins.
   if (mode === 'local') await make(['base-images']);
@@ -84,7 +84,7 @@ async function main(): Promise<number> {
   };
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void cleanup().finally(() => process.exit(130)));
   try {
-    await standalone.step('image', () => image(standalone, s));
+    await standalone.step('image', () => image(standalone, s, context));
     // The image is the replication flow's too.
     replication.failed = standalone.failed;
     let standaloneDone = () => {};

@@ -10,7 +10,7 @@ import type { Flow } from './flow.ts';
 import type { Settings } from './settings.ts';
 
 /** A fresh namespace that enforces the restricted Pod Security Standard. */
-export async function createNamespace(namespace: string): Promise<void> {
+async function createNamespace(namespace: string): Promise<void> {
   await command('kubectl', ['create', 'namespace', namespace]);
   const levels = ['enforce', 'warn', 'audit'].map((mode) => `pod-security.kubernetes.io/${mode}=restricted`);
   await command('kubectl', ['label', 'namespace', namespace, ...levels]);
@@ -98,8 +98,10 @@ async function assertions(flow: Flow): Promise<void> {
   await flow.endpointsMatch();
 }
 
-/** Waits until the API Deployment has rolled out and none of the pods in `old` is left. */
-export async function rolledOut(flow: Flow, old: readonly string[], timeoutS = 180): Promise<void> {
+/** Runs `replace` (which replaces every API pod), then waits until the API Deployment has rolled out and none of the pods from before is left. */
+async function rolledOut(flow: Flow, replace: () => Promise<unknown>, timeoutS = 180): Promise<void> {
+  const old = await flow.apiPods();
+  await replace();
   type Deployment = { metadata: { generation: number }; spec: { replicas: number }; status: Record<string, number | undefined> };
   const done = async () => {
     const [deploy] = await flow.release.list<Deployment>('deployment', flow.release.apiSelector);
@@ -119,9 +121,7 @@ async function churn(flow: Flow, s: Settings): Promise<void> {
   await client(flow, ['session']);
 
   flow.log('deleting every API pod');
-  let old = await flow.apiPods();
-  await flow.kubectl(['delete', 'pods', '-l', release.apiSelector, '--wait=false']);
-  await rolledOut(flow, old);
+  await rolledOut(flow, () => flow.kubectl(['delete', 'pods', '-l', release.apiSelector, '--wait=false']));
   await flow.apiReady();
   await client(flow, ['session']);
   flow.log('session valid after all API pods were replaced');
@@ -146,9 +146,7 @@ async function churn(flow: Flow, s: Settings): Promise<void> {
     },
   );
   await sleep(5000);
-  old = await flow.apiPods();
-  await release.rolloutRestart(240);
-  await rolledOut(flow, old, 60);
+  await rolledOut(flow, () => release.rolloutRestart(240), 60);
   // Requests run against the new pods for a while, then the load stops.
   await sleep(10_000);
   await client(flow, ['stop', 'load']);
@@ -167,9 +165,7 @@ async function redisPasswordDigest(flow: Flow): Promise<string> {
 
 async function upgrade(flow: Flow, s: Settings): Promise<void> {
   const before = await redisPasswordDigest(flow);
-  const old = await flow.apiPods();
-  await flow.helm(['upgrade', flow.release.name, s.chart, '--reuse-values', '--set', 'config.LOG_LEVEL=debug', '--wait', '--timeout', '5m'], 330);
-  await rolledOut(flow, old);
+  await rolledOut(flow, () => flow.helm(['upgrade', flow.release.name, s.chart, '--reuse-values', '--set', 'config.LOG_LEVEL=debug', '--wait', '--timeout', '5m'], 330));
   flow.log(`API pods rolled: ${(await flow.apiPods()).join(' ')}`);
   const after = await redisPasswordDigest(flow);
   if (before !== after) throw new Error('the Redis password changed on upgrade');

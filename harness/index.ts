@@ -11,6 +11,7 @@ export * from './procs.ts';
 export * from './process-stats.ts';
 export * from './redis.ts';
 export * from './release.ts';
+export * from './repeat.ts';
 export * from './results.ts';
 export * from './wait.ts';
 export * from './writer.ts';

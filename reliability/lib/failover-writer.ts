@@ -2,9 +2,8 @@
 // of the Sentinels names as primary, recording which node acknowledged each write and when. The
 // failover time is the last acknowledged write on the old primary to the first on the new one,
 // measured on Redis itself rather than read off the app's latencies (which the hold blurs).
-import { askSentinels, type ReplicatedRedis } from '../../harness/index.ts';
+import { askSentinels, repeat, type Repeating, type ReplicatedRedis } from '../../harness/index.ts';
 import { command } from '../../harness/resp.ts';
-import { repeat, type Repeating } from './repeat.ts';
 
 export interface Write {
   /** When the write was sent, and when it was acknowledged or failed, in ms on the run's clock. */

@@ -1,8 +1,7 @@
 // Samples one app process while a fault runs: RSS and fds from /proc, active handles and the
 // longest event-loop stall since the previous scrape from its /metrics, and whether its readiness
 // probe would pass. Bounded: it stops after 2 min even if nobody calls stop().
-import { ApiClient, fdCount, rssBytes, scrapeMetrics, type AppProcess } from '../../harness/index.ts';
-import { repeat, type Repeating } from './repeat.ts';
+import { ApiClient, fdCount, repeat, rssBytes, scrapeMetrics, type AppProcess, type Repeating } from '../../harness/index.ts';
 
 export interface Sample {
   /** ms on the run's clock. */

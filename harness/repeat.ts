@@ -1,5 +1,5 @@
 // A background loop that runs until stopped, and never longer than its bound even if nobody stops it.
-import { sleep } from '../../harness/index.ts';
+import { sleep } from './wait.ts';
 
 export interface Repeating<T> {
   /** Ends the loop after the round in progress; resolves with every round's result once it has ended. */
