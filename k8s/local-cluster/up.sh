@@ -244,11 +244,10 @@ TOML
 }
 
 import_images() {
-  local tars tar present
+  local tars tar present ref
   mapfile -t tars < <("$LC_DIR/images.sh")
   present="$(ctr_k8s images ls -q)"
   for tar in "${tars[@]}"; do
-    local ref
     ref="$(tar -xOf "$tar" manifest.json | sed -E 's/.*"RepoTags":\["([^"]+)".*/\1/')"
     if grep -qxF "$ref" <<<"$present"; then continue; fi
     ctr_k8s images import "$tar" >/dev/null
@@ -338,6 +337,8 @@ apply_addons() {
   wait_for 120 "kubectl top nodes" kubectl_admin top nodes || die "the metrics API serves no node metrics"
 }
 
+smoke_succeeded() { [[ "$(kubectl_admin get pod xwing-smoke -o jsonpath='{.status.phase}')" == Succeeded ]]; }
+
 # A pod on the bridge resolves a Service name through CoreDNS, reaches the API server through its Service,
 # and gets no answer for a name outside the cluster domain.
 smoke_test() {
@@ -345,8 +346,7 @@ smoke_test() {
   kubectl_admin run xwing-smoke --image="$BUSYBOX_IMAGE" --image-pull-policy=Never --restart=Never --command -- \
     sh -c "nslookup kubernetes.default.svc.$CLUSTER_DOMAIN && nc -w 5 kubernetes.default.svc.$CLUSTER_DOMAIN 443 </dev/null \
       && echo api-reachable && if nslookup example.com; then echo upstream-answered; exit 1; fi" >/dev/null
-  if ! wait_for 90 "smoke pod" bash -c \
-    "[[ \"\$('$K8S_BIN/kubectl' --kubeconfig '$KUBECONFIG_ADMIN' get pod xwing-smoke -o jsonpath='{.status.phase}')\" == Succeeded ]]"; then
+  if ! wait_for 90 "smoke pod" smoke_succeeded; then
     kubectl_admin describe pod xwing-smoke >&2 || true
     kubectl_admin logs xwing-smoke >&2 || true
     die "smoke test pod did not succeed"
